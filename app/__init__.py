@@ -1,0 +1,56 @@
+"""Application factory."""
+import os
+
+from flask import Flask, g
+from werkzeug.routing import BaseConverter, ValidationError
+
+from app import config as settings
+from app.extensions import db, migrate
+
+
+class ResourceIdConverter(BaseConverter):
+    """Ids are positive integers that fit a 64-bit column; anything else is not a resource (404)."""
+
+    regex = r"\d{1,19}"
+
+    def to_python(self, value):
+        number = int(value)
+        if not 0 < number < 2**63:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value):
+        return str(value)
+
+
+def create_app(overrides=None):
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(settings.from_environment(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    app.json.sort_keys = False
+    app.url_map.converters["resid"] = ResourceIdConverter
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
+
+    from app import database, errors, cli
+    from app.auth import oauth
+    from resources import api, register_all
+
+    database.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    register_all()
+    app.register_blueprint(api)
+    app.register_blueprint(oauth)
+
+    @app.after_request
+    def common_headers(response):
+        response.headers.add("Vary", "Accept")
+        if app.config["QUERY_COUNT_HEADER"]:
+            response.headers["X-Query-Count"] = str(g.get("query_count", 0))
+        return response
+
+    return app

@@ -1,0 +1,134 @@
+"""Flask CLI commands: users, groups, tokens and demo data (API §1)."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth import find_user_by_login, issue_token
+from app.extensions import db
+from app.models import Collection, CollectionRole, CollectionSubject, Membership, Subject, User, UserGroup
+from app.models.people import GROUP_ADMIN, GROUP_MEMBER
+
+users_cli = AppGroup("users", help="Manage users.")
+groups_cli = AppGroup("groups", help="Manage user groups.")
+tokens_cli = AppGroup("tokens", help="Issue bearer tokens.")
+
+
+def _fail(message):
+    raise click.ClickException(message)
+
+
+@users_cli.command("create")
+@click.argument("login")
+@click.option("--password", required=True, help="The user's password (stored hashed).")
+@click.option("--display-name", default=None)
+@click.option("--email", default=None)
+@click.option("--admin", is_flag=True, default=False, help="Give the user every right.")
+def create_user(login, password, display_name, email, admin):
+    """Create a user; prints its id on the last line."""
+    if find_user_by_login(login) is not None:
+        _fail(f"A user with the login '{login}' exists already.")
+    user = User(login=login, display_name=display_name or login, email=email, admin=admin)
+    user.password = password
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created user {login}")
+    click.echo(user.id)
+
+
+@groups_cli.command("create")
+@click.argument("name")
+@click.option("--display-name", default=None)
+@click.option("--member", "members", multiple=True, help="Login of a member (repeat for more).")
+def create_group(name, display_name, members):
+    """Create a user group; prints its id on the last line. The first member administers it."""
+    if db.session.execute(select(UserGroup).where(func.lower(UserGroup.name) == name.lower())).first():
+        _fail(f"A group named '{name}' exists already.")
+    group = UserGroup(name=name, display_name=display_name or name)
+    db.session.add(group)
+    db.session.flush()
+    for position, login in enumerate(dict.fromkeys(members)):
+        user = find_user_by_login(login)
+        if user is None:
+            db.session.rollback()
+            _fail(f"No user with the login '{login}'.")
+        db.session.add(Membership(user_group_id=group.id, user_id=user.id,
+                                  role=GROUP_ADMIN if position == 0 else GROUP_MEMBER))
+    db.session.commit()
+    click.echo(f"Created group {name}")
+    click.echo(group.id)
+
+
+@tokens_cli.command("create")
+@click.argument("login")
+@click.option("--expires-in", type=click.IntRange(min=1), default=None, help="Lifetime in seconds.")
+def create_token(login, expires_in):
+    """Issue a bearer token; prints the token alone on the last line."""
+    user = find_user_by_login(login)
+    if user is None:
+        _fail(f"No user with the login '{login}'.")
+    token, lifetime = issue_token(user, expires_in)
+    click.echo(f"Token for {login}, valid for {lifetime} seconds:")
+    click.echo(token)
+
+
+DEMO_PASSWORD = "demo-password"
+
+
+@click.command("demo")
+def demo():
+    """Load demo data (safe to run again: existing demo rows are kept)."""
+    people = {}
+    for login, name, admin in [("alice", "Alice", False), ("bob", "Bob", False), ("admin", "Admin", True)]:
+        user = find_user_by_login(login)
+        if user is None:
+            user = User(login=login, display_name=name, email=f"{login}@example.org", admin=admin)
+            user.password = DEMO_PASSWORD
+            db.session.add(user)
+            db.session.flush()
+        people[login] = user
+    group = db.session.execute(select(UserGroup).where(UserGroup.name == "gardeners")).scalar_one_or_none()
+    if group is None:
+        group = UserGroup(name="gardeners", display_name="The Gardeners")
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(Membership(user_group_id=group.id, user_id=people["alice"].id, role=GROUP_ADMIN))
+        db.session.add(Membership(user_group_id=group.id, user_id=people["bob"].id, role=GROUP_MEMBER))
+    if db.session.execute(select(Collection.id).where(Collection.name == "spring_flowers")).first() is None:
+        subjects = []
+        for i in range(1, 7):
+            subject = Subject(owner_user_id=people["alice"].id,
+                              locations=[{"image/jpeg": f"https://images.example.org/flowers/{i}.jpg"}],
+                              metadata_={"#id": i, "caption": f"Flower {i}"})
+            db.session.add(subject)
+            subjects.append(subject)
+        db.session.flush()
+        spring = Collection(display_name="Spring flowers", name="spring_flowers", owner_user_id=people["alice"].id,
+                            description="Early bloomers.", default_subject_id=subjects[0].id)
+        secret = Collection(display_name="Alice's drafts", name="alice_s_drafts", owner_user_id=people["alice"].id,
+                            private=True)
+        shared = Collection(display_name="Garden plans", name="garden_plans", owner_group_id=group.id)
+        favorites = Collection(display_name="Bob's favourites", name="bob_s_favourites",
+                               owner_user_id=people["bob"].id, favorite=True)
+        db.session.add_all([spring, secret, shared, favorites])
+        db.session.flush()
+        for collection, members in [(spring, subjects[:4]), (secret, subjects[4:]), (shared, subjects[2:5]),
+                                    (favorites, subjects[:1])]:
+            for subject in members:
+                db.session.add(CollectionSubject(collection_id=collection.id, subject_id=subject.id))
+        db.session.add(CollectionRole(collection_id=secret.id, user_id=people["bob"].id, roles=["viewer"]))
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        _fail(f"Could not load the demo data: {exc.orig}")
+    click.echo(f"Demo data loaded. Users alice, bob and admin (password '{DEMO_PASSWORD}').")
+    click.echo(f"Try: curl {current_app.config.get('PUBLIC_URL') or 'http://127.0.0.1:5000'}/api/collections")
+
+
+def init_app(app):
+    app.cli.add_command(users_cli)
+    app.cli.add_command(groups_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(demo)

@@ -1,0 +1,42 @@
+"""Settings, read from the environment (names and defaults as the API contract lists them)."""
+import os
+
+MIB = 1024 * 1024
+
+
+def _bool(value, default):
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value, default):
+    if value is None or value == "":
+        return default
+    return int(value)
+
+
+def from_environment(instance_path, env=None):
+    env = os.environ if env is None else env
+    default_db = "sqlite:///" + os.path.join(instance_path, "hyperapi.sqlite3")
+    return {
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_db,
+        "SECRET_KEY": env.get("SECRET_KEY") or "dev-only-secret-change-me",
+        "PANOPTES_DIALECT": _bool(env.get("PANOPTES_DIALECT"), True),
+        "MAX_CONTENT_LENGTH": _int(env.get("MAX_CONTENT_LENGTH"), 10 * MIB),
+        "INCLUDE_MAX_DEPTH": _int(env.get("INCLUDE_MAX_DEPTH"), 3),
+        "INCLUDE_MAX_RESOURCES": _int(env.get("INCLUDE_MAX_RESOURCES"), 5000),
+        "PAGE_SIZE_DEFAULT": _int(env.get("PAGE_SIZE_DEFAULT"), 20),
+        "PAGE_SIZE_MAX": _int(env.get("PAGE_SIZE_MAX"), 100),
+        # How many ids of a to-many relation a resource object lists before it
+        # points at the paged relationship endpoint instead.
+        "LINKAGE_MAX": _int(env.get("LINKAGE_MAX"), 100),
+        "MANIFEST_MAX_BYTES": _int(env.get("MANIFEST_MAX_BYTES"), 20 * MIB),
+        "MANIFEST_FETCH_TIMEOUT": float(env.get("MANIFEST_FETCH_TIMEOUT") or 30),
+        "MANIFEST_FETCH_ALLOWLIST": env.get("MANIFEST_FETCH_ALLOWLIST", ""),
+        "QUERY_COUNT_HEADER": _bool(env.get("QUERY_COUNT_HEADER"), False),
+        "RATE_LIMIT": env.get("RATE_LIMIT") or None,
+        "TOKEN_LIFETIME": _int(env.get("TOKEN_LIFETIME"), 14 * 24 * 3600),
+        # Public origin of the API when it runs behind a proxy, e.g. https://api.example.org
+        "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+    }

@@ -1,0 +1,264 @@
+"""Documents: the JSON:API 1.1 form and the Panoptes form of one read result.
+
+Both renderers walk the same ``Result`` (rows, linkage, includes); only the shape differs.
+"""
+import math
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from app.engine.registry import RESOURCES
+from links.templates import jsonapi_link_templates, panoptes_links
+
+JSONAPI_VERSION = {"version": "1.1"}
+
+
+@dataclass
+class Context:
+    root: str          # absolute API root, e.g. http://127.0.0.1:5000/api
+    caller: object
+    dialect: object
+    path: str          # request path below the API root, e.g. /collections
+    self_url: str      # the request URL as sent
+    config: dict
+
+
+class _TypeState:
+    """What one type needs while rendering one document, worked out once per type."""
+
+    __slots__ = ("resource", "base", "slash", "computed", "fields", "rels", "row_linkage")
+
+    def __init__(self, resource, store, query, ctx, include_tree_names):
+        self.resource = resource
+        self.base = ctx.root + "/" + resource.path + "/"
+        self.slash = "/" if resource.trailing_slash else ""
+        self.computed = store.computed.get(resource.type) or {n: {} for n in resource.computed}
+        wanted = query.fields.get(resource.type)
+        self.fields = wanted
+        self.rels = [r for r in resource.relations.values() if wanted is None or r.name in wanted]
+        self.row_linkage = {r.name: store.linkage.get((resource.type, r.name)) for r in resource.to_many}
+
+
+def _states(result, ctx):
+    cache = {}
+
+    def state(type_name):
+        st = cache.get(type_name)
+        if st is None:
+            st = cache[type_name] = _TypeState(RESOURCES[type_name], result.store, result.query, ctx, None)
+        return st
+
+    return state
+
+
+def _attributes(st, row, ctx):
+    resource = st.resource
+    attrs = resource.render_attributes(row, st.computed)
+    if st.fields is not None:
+        attrs = {k: v for k, v in attrs.items() if k in st.fields}
+    if resource.has_redaction:
+        attrs = resource.redact(attrs, row, ctx.caller)
+    return attrs
+
+
+# -- JSON:API ------------------------------------------------------------------------------------
+
+def jsonapi_resource(st, row, ctx):
+    resource = st.resource
+    sid = str(row[0])
+    url = st.base + sid
+    relationships = {}
+    index = resource.index
+    for rel in st.rels:
+        name = rel.name
+        obj = {"links": {"self": url + "/links/" + name, "related": url + "/" + name}}
+        if rel.many:
+            linkage = st.row_linkage.get(name)
+            if linkage is not None:
+                ids, total = linkage.get(row[0], ((), 0))
+                if len(ids) == total:
+                    target = rel.types[0]
+                    obj["data"] = [{"type": target, "id": str(i)} for i in ids]
+                obj["meta"] = {"count": total}
+        else:
+            link = rel.linkage(row, index)
+            obj["data"] = None if link is None else {"type": link[0], "id": str(link[1])}
+        relationships[name] = obj
+    doc = {"type": resource.type, "id": sid, "attributes": _attributes(st, row, ctx)}
+    if relationships:
+        doc["relationships"] = relationships
+    doc["links"] = {"self": url + st.slash}
+    return doc
+
+
+def jsonapi_document(result, ctx, meta=None):
+    state = _states(result, ctx)
+    resource = result.resource
+    primary = state(resource.type)
+    data = [jsonapi_resource(primary, row, ctx) for row in result.rows]
+    doc = {"jsonapi": JSONAPI_VERSION}
+    if result.many:
+        doc["data"] = data
+    else:
+        doc["data"] = data[0] if data else None
+    types = [resource.type]
+    if result.query.include:
+        included = []
+        for type_name, id_ in result.store.included:
+            included.append(jsonapi_resource(state(type_name), result.store.row(type_name, id_), ctx))
+            if type_name not in types:
+                types.append(type_name)
+        doc["included"] = included
+    links = {"self": ctx.self_url}
+    doc_meta = dict(meta or {})
+    if result.many:
+        paging = page_info(result, ctx, panoptes=False)
+        links.update({k: paging[k + "_href"] for k in ("first", "previous", "next", "last")})
+        links["prev"] = links.pop("previous")
+        doc_meta[resource.type] = paging
+    doc["links"] = links
+    doc_meta["link_templates"] = jsonapi_link_templates(types, ctx.root)
+    doc["meta"] = doc_meta
+    return doc
+
+
+def linkage_document(resource, relation, parent_id, ids, ctx, paging=None, to_one=None):
+    """Primary data of a relationship endpoint: resource identifiers."""
+    url = f"{ctx.root}/{resource.path}/{parent_id}"
+    doc = {"jsonapi": JSONAPI_VERSION}
+    if relation.many:
+        target = relation.types[0]
+        doc["data"] = [{"type": target, "id": str(i)} for i in ids]
+    else:
+        doc["data"] = None if to_one is None else {"type": to_one[0], "id": str(to_one[1])}
+    links = {"self": ctx.self_url, "related": f"{url}/{relation.name}"}
+    if paging:
+        links.update({"first": paging["first_href"], "prev": paging["previous_href"],
+                      "next": paging["next_href"], "last": paging["last_href"]})
+        doc["meta"] = {relation.types[0]: paging}
+    doc["links"] = links
+    return doc
+
+
+# -- Panoptes ------------------------------------------------------------------------------------
+
+def panoptes_resource(st, row, ctx, store):
+    resource = st.resource
+    sid = str(row[0])
+    obj = {"id": sid, "href": resource.self_path(sid)}
+    obj.update(_attributes(st, row, ctx))
+    links = {}
+    index = resource.index
+    for rel in st.rels:
+        name = rel.name
+        if rel.many:
+            linkage = st.row_linkage.get(name)
+            if linkage is None:
+                continue
+            ids, total = linkage.get(row[0], ((), 0))
+            if len(ids) == total:
+                links[name] = [str(i) for i in ids]
+            else:
+                # Too many to list: point at the paged list instead of cutting it silently.
+                target = RESOURCES[rel.types[0]]
+                href = (f"/{target.path}?{rel.param}={sid}" if rel.param
+                        else f"/{resource.path}/{sid}/{name}")
+                links[name] = {"href": href, "type": rel.link_type, "count": total}
+        else:
+            link = rel.linkage(row, index)
+            if link is None:
+                links[name] = None
+            elif rel.polymorphic:
+                target = RESOURCES[link[0]]
+                value = {"id": str(link[1]), "type": link[0], "href": target.self_path(link[1])}
+                target_row = store.row(link[0], link[1])
+                position = target.index.get("display_name")
+                if target_row is not None and position is not None:
+                    value["display_name"] = target_row[position]
+                links[name] = value
+            else:
+                links[name] = str(link[1])
+    obj["links"] = links
+    return obj
+
+
+def panoptes_document(result, ctx, meta=None):
+    state = _states(result, ctx)
+    resource = result.resource
+    primary = state(resource.type)
+    store = result.store
+    doc = {resource.type: [panoptes_resource(primary, row, ctx, store) for row in result.rows]}
+    types = [resource.type]
+    linked = {}
+    if result.query.include:
+        for link_type, members in store.linked.items():
+            items = linked.setdefault(link_type, [])
+            for type_name, id_ in members:
+                items.append(panoptes_resource(state(type_name), store.row(type_name, id_), ctx, store))
+                if type_name not in types:
+                    types.append(type_name)
+    doc["links"] = panoptes_links(types)
+    if result.query.include:
+        doc["linked"] = linked
+    doc_meta = dict(meta or {})
+    doc_meta[resource.type] = page_info(result, ctx, panoptes=True)
+    doc["meta"] = doc_meta
+    return doc
+
+
+# -- paging --------------------------------------------------------------------------------------
+
+def _encode(pairs):
+    return "&".join(f"{quote(k, safe='[]')}={quote(str(v), safe=',')}" for k, v in pairs)
+
+
+def page_href(ctx, query, page, panoptes):
+    size_default = ctx.config["PAGE_SIZE_DEFAULT"]
+    pairs = []
+    if panoptes:
+        if page != 1:
+            pairs.append(("page", page))
+        if query.page_size != size_default:
+            pairs.append(("page_size", query.page_size))
+    else:
+        pairs.append(("page[number]", page))
+        pairs.append(("page[size]", query.page_size))
+    if query.include:
+        pairs.append(("include", ",".join(query.include_names())))
+    if not panoptes:
+        for type_name, names in query.fields.items():
+            pairs.append((f"fields[{type_name}]", ",".join(sorted(names))))
+    if query.sort_text:
+        pairs.append(("sort", query.sort_text))
+    for name, key, value in query.filter_forms:
+        pairs.append((key if panoptes else f"filter[{name}]", value))
+    text = _encode(pairs)
+    base = ctx.path if panoptes else ctx.root + ctx.path
+    return base + ("?" + text if text else "")
+
+
+def page_info(result, ctx, panoptes):
+    query = result.query
+    if not result.many:
+        href = result.resource.self_path(result.rows[0][0]) if result.rows else ctx.path
+        if not panoptes:
+            href = ctx.root + href
+        return {"page": 1, "page_size": query.page_size, "count": len(result.rows), "include": query.include_names(),
+                "page_count": 1, "previous_page": None, "next_page": None, "first_href": href,
+                "previous_href": None, "next_href": None, "last_href": href}
+    total, size, page = result.total, query.page_size, query.page
+    page_count = math.ceil(total / size) if total else 0
+    previous_page = min(page - 1, page_count) if page > 1 and page_count else None
+    next_page = page + 1 if page < page_count else None
+    return {
+        "page": page,
+        "page_size": size,
+        "count": total,
+        "include": query.include_names(),
+        "page_count": page_count,
+        "previous_page": previous_page,
+        "next_page": next_page,
+        "first_href": page_href(ctx, query, 1, panoptes),
+        "previous_href": page_href(ctx, query, previous_page, panoptes) if previous_page else None,
+        "next_href": page_href(ctx, query, next_page, panoptes) if next_page else None,
+        "last_href": page_href(ctx, query, max(page_count, 1), panoptes),
+    }

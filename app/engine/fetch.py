@@ -1,0 +1,215 @@
+"""Reading: a page (or one row) of a type with its linkage, computed fields and includes.
+
+The number of SQL statements depends on the request's shape (type, dialect, include list), never
+on the page size or on how many rows are related: every step reads a whole page with one IN list,
+and runs even when that list is empty so that the count stays fixed.
+"""
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import and_, func, select
+
+from app.engine.errors import ApiError
+from app.engine.registry import RESOURCES
+from app.extensions import db
+
+
+@dataclass
+class Store:
+    rows: dict = field(default_factory=dict)          # type → {id: row}
+    linkage: dict = field(default_factory=dict)       # (type, relation) → {parent id: (ids, total)}
+    computed: dict = field(default_factory=dict)      # type → {attribute: {id: value}}
+    included: dict = field(default_factory=dict)      # (type, id) → True, in order
+    linked: dict = field(default_factory=dict)        # link type → {(type, id): True}
+    primary: set = field(default_factory=set)
+
+    def add_rows(self, resource, rows):
+        bucket = self.rows.setdefault(resource.type, {})
+        for row in rows:
+            bucket[row[0]] = row
+
+    def row(self, type_name, id_):
+        return self.rows.get(type_name, {}).get(id_)
+
+
+@dataclass
+class Result:
+    resource: object
+    rows: list
+    store: Store
+    query: object
+    many: bool = True
+    total: int = 0
+
+
+def scope_clauses(resource, caller):
+    scope = resource.policy.scope(caller, resource)
+    return [] if scope is None else [scope]
+
+
+def filter_clauses(resource, query, caller):
+    return [resource.filters[name].clause(values, caller) for name, values in query.filters.items()]
+
+
+def order_by(resource, query, default=None):
+    if default is not None and query.sort_text is None:
+        return [*default, resource.table.c.id]
+    result = []
+    for name, desc in query.sort:
+        column = resource.sort_columns[name]
+        result.append(column.desc() if desc else column.asc())
+    return result
+
+
+def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None):
+    clauses = [*scope_clauses(resource, caller), *filter_clauses(resource, query, caller), *where]
+    condition = and_(*clauses) if clauses else None
+    count = select(func.count()).select_from(resource.table)
+    rows = select(*resource.columns)
+    if condition is not None:
+        count, rows = count.where(condition), rows.where(condition)
+    total = db.session.execute(count).scalar_one()
+    offset = (query.page - 1) * query.page_size
+    rows = db.session.execute(
+        rows.order_by(*order_by(resource, query, default_order)).limit(query.page_size).offset(offset)
+    ).all()
+    store = Store()
+    complete(store, resource, rows, query, caller, dialect)
+    return Result(resource, rows, store, query, many=True, total=total)
+
+
+def fetch_row(resource, id_, caller):
+    """One row the caller may see, or None."""
+    clauses = [resource.table.c.id == id_, *scope_clauses(resource, caller)]
+    return db.session.execute(select(*resource.columns).where(and_(*clauses))).first()
+
+
+def fetch_one(resource, id_, query, caller, dialect):
+    row = fetch_row(resource, id_, caller)
+    if row is None:
+        return None
+    store = Store()
+    complete(store, resource, [row], query, caller, dialect)
+    return Result(resource, [row], store, query, many=False, total=1)
+
+
+def load_rows(store, resource, ids, caller):
+    """Rows of ``resource`` with these ids that the caller may see; one statement, always run."""
+    known = store.rows.get(resource.type, {})
+    wanted = [i for i in dict.fromkeys(ids) if i not in known]
+    clauses = [resource.table.c.id.in_(wanted), *scope_clauses(resource, caller)]
+    rows = db.session.execute(select(*resource.columns).where(and_(*clauses))).all()
+    store.add_rows(resource, rows)
+    bucket = store.rows.get(resource.type, {})
+    return [bucket[i] for i in dict.fromkeys(ids) if i in bucket], rows
+
+
+def load_computed(store, resource, rows, caller):
+    if not resource.computed:
+        return
+    ids = [r[0] for r in rows]
+    per_type = store.computed.setdefault(resource.type, {n: {} for n in resource.computed})
+    for name, fn in resource.computed.items():
+        per_type[name].update(fn(ids, caller))
+
+
+def load_linkage(store, resource, relation, rows, limit, caller):
+    key = (resource.type, relation.name)
+    have = store.linkage.setdefault(key, {})
+    found = relation.linkage([r[0] for r in rows], limit, caller)
+    have.update(found)
+    return have
+
+
+def complete(store, resource, rows, query, caller, dialect):
+    config = current_app.config
+    store.add_rows(resource, rows)
+    store.primary = {(resource.type, r[0]) for r in rows}
+    hidden = _hidden_relations(resource, query)
+    for relation in resource.to_many:
+        if relation.name in hidden:
+            continue
+        included = relation.name in query.include_tree
+        limit = config["INCLUDE_MAX_RESOURCES"] + 1 if included else config["LINKAGE_MAX"]
+        load_linkage(store, resource, relation, rows, limit, caller)
+    load_computed(store, resource, rows, caller)
+    if dialect.panoptes:
+        # Panoptes writes a polymorphic to-one (the owner) as an object with the target's name.
+        for relation in resource.to_one:
+            if relation.polymorphic and relation.name not in hidden and relation.name not in query.include_tree:
+                _load_to_one_targets(store, resource, relation, rows, caller)
+    if query.include_tree:
+        _include(store, [(resource, rows)], query.include_tree, caller, config, root=True)
+
+
+def _hidden_relations(resource, query):
+    wanted = query.fields.get(resource.type)
+    if wanted is None:
+        return set()
+    return {name for name in resource.relations if name not in wanted and name not in query.include_tree}
+
+
+def _load_to_one_targets(store, resource, relation, rows, caller):
+    ids_by_type = {t: [] for t in relation.types}
+    for row in rows:
+        link = relation.linkage(row, resource.index)
+        if link is not None:
+            ids_by_type[link[0]].append(link[1])
+    for type_name, ids in ids_by_type.items():
+        target = RESOURCES[type_name]
+        loaded, new_rows = load_rows(store, target, ids, caller)
+        load_computed(store, target, new_rows, caller)
+
+
+def _include(store, parents, tree, caller, config, root=False):
+    cap = config["INCLUDE_MAX_RESOURCES"]
+    for name, subtree in tree.items():
+        targets = {}
+        link_type = None
+        for resource, rows in parents:
+            relation = resource.relations.get(name)
+            if relation is None:
+                continue
+            link_type = relation.link_type
+            for type_name in relation.types:
+                targets.setdefault(type_name, [])
+            if relation.many:
+                key = (resource.type, relation.name)
+                if root and key in store.linkage:
+                    linkage = store.linkage[key]  # read for the primary rows already, with this cap
+                else:
+                    known = store.linkage.get(key, {})
+                    missing = [r for r in rows if r[0] not in known]
+                    linkage = load_linkage(store, resource, relation, missing, cap + 1, caller)
+                for row in rows:
+                    ids, total = linkage.get(row[0], ((), 0))
+                    if total > len(ids) or total > cap:
+                        raise _too_many(cap)
+                    targets[relation.types[0]].extend(ids)
+            else:
+                for row in rows:
+                    link = relation.linkage(row, resource.index)
+                    if link is not None:
+                        targets[link[0]].append(link[1])
+        children = []
+        for type_name, ids in targets.items():
+            target = RESOURCES[type_name]
+            visible, new_rows = load_rows(store, target, ids, caller)
+            load_computed(store, target, new_rows, caller)
+            bucket = store.linked.setdefault(link_type, {})
+            for row in visible:
+                ident = (type_name, row[0])
+                if ident not in store.primary:
+                    store.included[ident] = True
+                    bucket[ident] = True
+            children.append((target, visible))
+        if len(store.included) > cap:
+            raise _too_many(cap)
+        if subtree:
+            _include(store, children, subtree, caller, config)
+
+
+def _too_many(cap):
+    return ApiError(400, f"The include would return more than {cap} resources (INCLUDE_MAX_RESOURCES); "
+                    "ask for fewer, or page the relationship endpoint instead.",
+                    code="include_too_large", parameter="include")

@@ -1,0 +1,85 @@
+"""Filters a resource declares, usable as ``filter[name]`` and (where legal) the bare Panoptes form."""
+from sqlalchemy import func
+
+from app.engine.errors import bad_parameter
+
+MAX_ID = 2**63 - 1
+
+
+def parse_id(key, value):
+    text = str(value).strip()
+    if not text.isdigit() or int(text) > MAX_ID or int(text) < 1:
+        raise bad_parameter(key, f"'{value}' is not a valid id.")
+    return int(text)
+
+
+def parse_bool(key, value):
+    text = str(value).strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    raise bad_parameter(key, f"'{value}' is not a boolean (true or false).")
+
+
+def parse_text(key, value):
+    return value
+
+
+class Filter:
+    parser = staticmethod(parse_text)
+
+    def parse(self, key, value):
+        return self.parser(key, value)
+
+    def clause(self, values, caller):
+        raise NotImplementedError
+
+
+class Equals(Filter):
+    """``column IN values``; ``kind`` is "id", "bool" or "text"; text may match case-insensitively."""
+
+    def __init__(self, column, kind="text", ignore_case=False):
+        self.column = column
+        self.parser = {"id": parse_id, "bool": parse_bool, "text": parse_text}[kind]
+        self.ignore_case = ignore_case
+
+    def clause(self, values, caller):
+        if self.ignore_case:
+            return func.lower(self.column).in_([v.lower() for v in values])
+        return self.column.in_(values)
+
+
+class Custom(Filter):
+    """A filter whose clause a function builds: ``fn(values, caller)``."""
+
+    def __init__(self, fn, kind="text"):
+        self.fn = fn
+        self.parser = {"id": parse_id, "bool": parse_bool, "text": parse_text}[kind]
+
+    def clause(self, values, caller):
+        return self.fn(values, caller)
+
+
+class MemberOf(Filter):
+    """The filter a to-many relation's template uses on its target type, derived from the relation:
+    ``/subjects?collection_id=5`` lists the members of collection 5, if the caller may see it."""
+
+    parser = staticmethod(parse_id)
+
+    def __init__(self, relation):
+        self.relation = relation
+
+    def clause(self, values, caller):
+        from sqlalchemy import select
+
+        rel = self.relation
+        parent = rel.resource
+        visible_parents = rel.parent_column.in_(values)
+        scope = parent.policy.scope(caller, parent)
+        if scope is not None:
+            visible_parents = visible_parents & rel.parent_column.in_(select(parent.table.c.id).where(scope))
+        if not rel.link_table:
+            return visible_parents
+        target = rel.targets()[0]
+        return target.table.c.id.in_(select(rel.member_column).where(visible_parents))

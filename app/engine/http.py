@@ -1,0 +1,105 @@
+"""The request's context (dialect, caller, root URL) and how a document becomes a response."""
+import hashlib
+
+import orjson
+from flask import current_app, g, request
+from werkzeug.wrappers import Response
+
+from app.auth import current_caller
+from app.engine.documents import Context, jsonapi_document, panoptes_document
+from app.engine.errors import ApiError
+from app.engine.negotiation import JSONAPI_DIALECT
+
+
+def dialect():
+    return g.get("dialect", JSONAPI_DIALECT)
+
+
+def api_root():
+    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    return base + "/api"
+
+
+def context():
+    path = request.path[len("/api"):] if request.path.startswith("/api") else request.path
+    return Context(root=api_root(), caller=current_caller(), dialect=dialect(), path=path or "/",
+                   self_url=request.url, config=current_app.config)
+
+
+def require_caller():
+    caller = current_caller()
+    if caller.anonymous:
+        raise ApiError(401, "You must be logged in to access this resource.", code="not_authenticated",
+                       headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    return caller
+
+
+# -- ETags -----------------------------------------------------------------------------------------
+
+def version_tag(type_name, id_, lock_version):
+    return hashlib.md5(f"{type_name}/{id_}/{lock_version}".encode()).hexdigest()[:12]
+
+
+def _tags(header):
+    tags = []
+    for item in header.split(","):
+        item = item.strip()
+        if item.startswith("W/"):
+            item = item[2:]
+        tags.append(item.strip('"'))
+    return tags
+
+
+def check_if_match(resource, obj_id, lock_version, required=False):
+    """412 unless If-Match names the current version; 428 when required and absent."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        if required:
+            raise ApiError(428, "Request requires If-Match header to be present.", code="precondition_required",
+                           header="If-Match")
+        return
+    current = version_tag(resource.type, obj_id, lock_version)
+    for tag in _tags(header):
+        if tag == "*" or tag.split("-", 1)[0] == current:
+            return
+    raise ApiError(412, "The resource has changed since it was read: If-Match does not match its ETag.",
+                   code="precondition_failed", header="If-Match")
+
+
+# -- responses -------------------------------------------------------------------------------------
+
+def document(result, meta=None):
+    ctx = context()
+    if ctx.dialect.panoptes:
+        return panoptes_document(result, ctx, meta)
+    return jsonapi_document(result, ctx, meta)
+
+
+def respond(doc, status=200, headers=None, version=None):
+    """Serialise ``doc``; GETs get an ETag and may become a 304."""
+    body = orjson.dumps(doc)
+    response = Response(body, status=status, content_type=dialect().content_type)
+    if headers:
+        response.headers.update(headers)
+    if status in (200, 201):
+        digest = hashlib.md5(body).hexdigest()[:16]
+        etag = f"{version}-{digest}" if version else digest
+        response.headers["ETag"] = f'"{etag}"'
+        if request.method in ("GET", "HEAD") and status == 200:
+            inm = request.headers.get("If-None-Match")
+            if inm and (etag in _tags(inm) or "*" in _tags(inm)):
+                response = Response(status=304)
+                response.headers["ETag"] = f'"{etag}"'
+    return response
+
+
+def respond_result(result, status=200, headers=None, meta=None):
+    version = None
+    if not result.many and result.rows:
+        row = result.rows[0]
+        version = version_tag(result.resource.type, row[0], row[1])
+    return respond(document(result, meta), status=status, headers=headers, version=version)
+
+
+def no_content():
+    return Response(status=204)

@@ -1,0 +1,120 @@
+"""Which dialect a request speaks, from its Accept and Content-Type headers (API §2)."""
+from dataclasses import dataclass
+
+from app.engine.errors import ApiError
+
+JSONAPI = "application/vnd.api+json"
+JSONAPI_CT = JSONAPI
+PANOPTES_CT = JSONAPI + "; version=1"
+KNOWN_EXTENSIONS = frozenset()  # no JSON:API extension is implemented yet
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    content_type: str
+
+    @property
+    def panoptes(self):
+        return self.name == "panoptes"
+
+
+JSONAPI_DIALECT = Dialect("jsonapi", JSONAPI_CT)
+PANOPTES_DIALECT = Dialect("panoptes", PANOPTES_CT)
+
+
+def parse_media_range(text):
+    """``type/subtype; a=b; q=0.5`` → (mime, {param: value}, q). Names are lower-cased."""
+    parts = [p.strip() for p in text.split(";")]
+    mime = parts[0].lower()
+    params, q = {}, 1.0
+    for part in parts[1:]:
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        key = key.strip().lower()
+        value = value.strip().strip('"').strip()
+        if key == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                q = 0.0
+            continue
+        params[key] = value
+    return mime, params, q
+
+
+def split_header(value):
+    """Split on commas that are not inside quoted strings (ext/profile values may hold spaces)."""
+    items, current, quoted = [], [], False
+    for ch in value:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    items.append("".join(current))
+    return [item.strip() for item in items if item.strip()]
+
+
+def _unsupported_ext(params):
+    ext = params.get("ext")
+    return ext is not None and any(uri not in KNOWN_EXTENSIONS for uri in ext.split())
+
+
+def choose_dialect(accept, panoptes_enabled=True):
+    """The dialect to answer in, or an ApiError(406)."""
+    if accept is None or not accept.strip():
+        return JSONAPI_DIALECT
+    ranges = [parse_media_range(r) for r in split_header(accept)]
+    ranges = [r for r in ranges if r[2] > 0]
+    jsonapi_plain = False
+    panoptes = False
+    generic = False
+    for mime, params, _q in ranges:
+        if mime == JSONAPI:
+            if not params:
+                jsonapi_plain = True
+            elif set(params) <= {"ext", "profile"}:
+                if not _unsupported_ext(params):
+                    jsonapi_plain = True
+            elif panoptes_enabled and params == {"version": "1"}:
+                panoptes = True
+        elif mime in ("*/*", "application/*", "application/json"):
+            generic = True
+    if panoptes and not jsonapi_plain:
+        return PANOPTES_DIALECT
+    if jsonapi_plain or generic:
+        return JSONAPI_DIALECT
+    return ApiError(
+        406,
+        "The Accept header names no media type this server produces: use application/vnd.api+json"
+        + (" or application/vnd.api+json; version=1" if panoptes_enabled else "")
+        + " (with no parameters other than ext or profile).",
+        code="not_acceptable",
+        header="Accept",
+    )
+
+
+def check_content_type(content_type, panoptes_enabled=True):
+    """Raise 415 unless a request body's Content-Type is one the server reads."""
+    if not content_type:
+        raise ApiError(415, "A request body needs a Content-Type: application/vnd.api+json or application/json.",
+                       code="unsupported_media_type", header="Content-Type")
+    mime, params, _ = parse_media_range(content_type)
+    if mime == "application/json":
+        if set(params) <= {"charset"}:
+            return
+    elif mime == JSONAPI:
+        if set(params) <= {"ext", "profile"} and not _unsupported_ext(params):
+            return
+        if panoptes_enabled and params == {"version": "1"}:
+            return
+        if _unsupported_ext(params):
+            raise ApiError(415, f"The extension '{params['ext']}' is not supported by this server.",
+                           code="unsupported_extension", header="Content-Type")
+    raise ApiError(415, f"Content-Type '{content_type}' is not supported: send application/vnd.api+json "
+                   "(parameters ext or profile only) or application/json.",
+                   code="unsupported_media_type", header="Content-Type")

@@ -1,0 +1,161 @@
+"""Query parameters of list and show requests (API §3), parsed once per request."""
+import re
+from dataclasses import dataclass, field
+
+from app.engine.errors import ApiError, bad_parameter
+
+FAMILY = re.compile(r"^([A-Za-z0-9_@:-]+)(?:\[([^\[\]]*)\])?$")
+LOWER_ONLY = re.compile(r"^[a-z]+$")
+# Parameters Panoptes clients add that carry no meaning here.
+IGNORED = {"http_cache", "admin"}
+
+
+@dataclass
+class Query:
+    include: list = field(default_factory=list)        # [("subjects", "owner"), …]
+    include_tree: dict = field(default_factory=dict)   # {"subjects": {"owner": {}}}
+    fields: dict = field(default_factory=dict)         # {"collections": {"display_name"}}
+    sort: list = field(default_factory=list)           # [("display_name", False), …] desc flag
+    sort_text: str | None = None
+    page: int = 1
+    page_size: int = 20
+    filters: dict = field(default_factory=dict)        # {"owner": ["alice"]}
+    filter_forms: list = field(default_factory=list)   # [(name, key as sent, value)] for page links
+    explicit_page_size: bool = False
+
+    def include_names(self):
+        return [".".join(path) for path in self.include]
+
+
+def _positive_int(name, value):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise bad_parameter(name, f"'{name}' must be a positive integer, not '{value}'.")
+    if number < 1:
+        raise bad_parameter(name, f"'{name}' must be a positive integer, not '{value}'.")
+    return number
+
+
+def split_list(value):
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse(args, resource, dialect, config, *, listing=True):
+    """Read ``args`` (a MultiDict) for ``resource``; raise ApiError naming the first bad parameter."""
+    q = Query(page_size=config["PAGE_SIZE_DEFAULT"])
+    panoptes = dialect.panoptes
+    page_number = page_size = None
+    for key in args.keys():
+        values = args.getlist(key)
+        value = values[-1]
+        match = FAMILY.match(key)
+        if not match:
+            raise bad_parameter(key, f"'{key}' is not a legal query parameter name.")
+        base, member = match.group(1), match.group(2)
+        if key in IGNORED:
+            continue
+        if key == "include":
+            _parse_include(q, value, resource, panoptes, config)
+        elif base == "fields" and member is not None:
+            _parse_fields(q, member, value, key)
+        elif key == "sort":
+            if listing:
+                _parse_sort(q, value, resource)
+        elif key in ("page", "page[number]"):
+            page_number = _positive_int(key, value)
+        elif key in ("page_size", "page[size]"):
+            page_size = _positive_int(key, value)
+        elif base == "filter" and member:
+            _add_filter(q, member, key, value, resource, listing)
+        elif member is None and key in resource.filters and (panoptes or not LOWER_ONLY.match(key)):
+            _add_filter(q, key, key, value, resource, listing)
+        else:
+            if member is None and key in resource.filters:
+                detail = (f"'{key}' is a Panoptes-dialect parameter; in JSON:API use 'filter[{key}]'.")
+            else:
+                detail = f"Unknown query parameter '{key}'."
+            raise bad_parameter(key, detail)
+    if page_number is not None:
+        q.page = page_number
+    if page_size is not None:
+        q.explicit_page_size = True
+        q.page_size = min(page_size, config["PAGE_SIZE_MAX"])
+    if not q.sort:
+        q.sort = [("id", False)]
+    elif q.sort[-1] != ("id", False) and all(name != "id" for name, _ in q.sort):
+        q.sort.append(("id", False))  # tie-breaker so pages never repeat or skip rows
+    return q
+
+
+def _parse_include(q, value, resource, panoptes, config):
+    status = 422 if panoptes else 400
+    paths = split_list(value)
+    max_depth = config["INCLUDE_MAX_DEPTH"]
+    for text in paths:
+        path = tuple(text.split("."))
+        if any(not part for part in path):
+            raise bad_parameter("include", f"'{text}' is not a valid include path.", status)
+        if len(path) > max_depth:
+            raise bad_parameter("include", f"The include path '{text}' is {len(path)} relations deep; "
+                                f"the limit is {max_depth} (INCLUDE_MAX_DEPTH).", 400)
+        candidates = [resource]
+        for depth, name in enumerate(path):
+            following = []
+            for res in candidates:
+                relation = res.relations.get(name)
+                if relation is not None:
+                    following.extend(relation.targets())
+            if not following:
+                where = resource.type if depth == 0 else ".".join(path[:depth])
+                raise bad_parameter("include", f"'{name}' is not a valid include for {where} "
+                                    f"(in '{text}').", status)
+            candidates = following
+        if path not in q.include:
+            q.include.append(path)
+            node = q.include_tree
+            for name in path:
+                node = node.setdefault(name, {})
+
+
+def _parse_fields(q, type_name, value, key):
+    if not type_name:
+        raise bad_parameter(key, "fields needs a type, as in fields[collections]=display_name.")
+    q.fields[type_name] = set(split_list(value))
+
+
+def _parse_sort(q, value, resource):
+    q.sort_text = value
+    for item in split_list(value):
+        desc = item.startswith("-")
+        name = item[1:] if desc else item
+        if name not in resource.sorts:
+            allowed = ", ".join(sorted(resource.sorts))
+            raise bad_parameter("sort", f"Cannot sort {resource.type} by '{name}'; allowed: {allowed}.")
+        if name not in [n for n, _ in q.sort]:
+            q.sort.append((name, desc))
+
+
+def _add_filter(q, name, key, value, resource, listing):
+    if not listing:
+        raise bad_parameter(key, f"'{key}' only applies to lists.")
+    spec = resource.filters.get(name)
+    if spec is None:
+        allowed = ", ".join(sorted(resource.filters))
+        raise bad_parameter(key, f"Cannot filter {resource.type} by '{name}'; allowed: {allowed}.")
+    values = split_list(value)
+    if not values:
+        raise bad_parameter(key, f"'{key}' needs a value.")
+    parsed = [spec.parse(key, v) for v in values]
+    q.filters.setdefault(name, []).extend(parsed)
+    q.filter_forms.append((name, key, value))
+
+
+def ensure_no_body_params(args):
+    """Write endpoints take no list parameters except include and fields."""
+    for key in args.keys():
+        base = FAMILY.match(key)
+        if key in IGNORED or key == "include" or (base and base.group(1) == "fields"):
+            continue
+        raise ApiError(400, f"Unknown query parameter '{key}' for this request.", parameter=key,
+                       code="invalid_parameter")

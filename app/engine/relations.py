@@ -1,0 +1,198 @@
+"""Where a relation's linkage is stored, and how it is read for a whole page at once and written.
+
+A relation's name, target types and cardinality come from the schema's Relationship field; the
+declaration in ``resources/`` only says which columns hold it.
+"""
+from sqlalchemy import delete, func, insert, select
+
+from app.engine.registry import RESOURCES
+from app.extensions import db
+
+WRITABLE, CREATE_ONLY, READ_ONLY = "writable", "create", "read"
+
+
+def _column(attr):
+    """The table Column behind a mapped attribute (declarations name model attributes)."""
+    prop = getattr(attr, "property", None)
+    return prop.columns[0] if prop is not None else attr
+
+
+class Relation:
+    many = False
+
+    def __init__(self, *, param=None, add_action="update", remove_action="update"):
+        self.param = param              # filter on the target type listing this relation's members
+        self.add_action = add_action    # policy action needed to add (to-many) or set (to-one)
+        self.remove_action = remove_action
+        self.name = self.resource = None
+        self.types = ()
+        self.link_type = None
+        self.mode = WRITABLE
+
+    def bind(self, resource, name, field):
+        self.resource, self.name = resource, name
+        meta = field.metadata
+        self.types = tuple(meta.get("types") or (field.type_,))
+        self.link_type = meta.get("link_type") or self.types[0]
+        if field.dump_only:
+            self.mode = READ_ONLY
+        else:
+            self.mode = meta.get("mode", WRITABLE)
+        if bool(field.many) != self.many:
+            raise TypeError(f"{resource.type}.{name}: schema and storage disagree on cardinality")
+
+    @property
+    def polymorphic(self):
+        return len(self.types) > 1
+
+    def targets(self):
+        return [RESOURCES[t] for t in self.types]
+
+
+class ToOne(Relation):
+    """A foreign key column on the parent's own table."""
+
+    def __init__(self, column, **kw):
+        super().__init__(**kw)
+        self.column = _column(column)
+
+    def columns(self):
+        return [self.column]
+
+    def columns_by_type(self):
+        return {self.types[0]: self.column}
+
+    def linkage_of(self, obj):
+        """(type, id) of an ORM object's current target, or None."""
+        for type_name, column in self.columns_by_type().items():
+            value = getattr(obj, obj.__mapper__.get_property_by_column(column).key)
+            if value is not None:
+                return (type_name, value)
+        return None
+
+    def linkage(self, row, index):
+        value = row[index[self.column.key]]
+        return None if value is None else (self.types[0], value)
+
+    def apply(self, obj, target):
+        for type_name, column in self.columns_by_type().items():
+            key = obj.__mapper__.get_property_by_column(column).key
+            setattr(obj, key, target[1] if target and target[0] == type_name else None)
+
+
+class PolymorphicToOne(ToOne):
+    """One foreign key column per possible target type; exactly one is set."""
+
+    def __init__(self, columns_by_type, **kw):
+        Relation.__init__(self, **kw)
+        self.by_type = {t: _column(c) for t, c in columns_by_type.items()}
+
+    def bind(self, resource, name, field):
+        super().bind(resource, name, field)
+        if set(self.types) != set(self.by_type):
+            raise TypeError(f"{resource.type}.{name}: schema types and storage columns disagree")
+
+    def columns(self):
+        return list(self.by_type.values())
+
+    def columns_by_type(self):
+        return self.by_type
+
+    def linkage(self, row, index):
+        for type_name, column in self.by_type.items():
+            value = row[index[column.key]]
+            if value is not None:
+                return (type_name, value)
+        return None
+
+
+
+class ToMany(Relation):
+    """Members listed in a table with a parent column and a member column.
+
+    With ``link_table`` the rows belong to the relation and are inserted and deleted; otherwise
+    the table is the members' own (a foreign key on the member) and the relation is read only.
+    """
+
+    many = True
+
+    def __init__(self, parent_column, member_column, order_column=None, link_table=True, **kw):
+        super().__init__(**kw)
+        self.parent_column = _column(parent_column)
+        self.member_column = _column(member_column)
+        self.order_column = _column(order_column) if order_column is not None else self.member_column
+        self.link_table = link_table
+
+    def bind(self, resource, name, field):
+        super().bind(resource, name, field)
+        if not self.link_table:
+            self.mode = READ_ONLY
+
+    def _target_scope(self, caller):
+        target = RESOURCES[self.types[0]]
+        return target, target.policy.scope(caller, target)
+
+    def linkage(self, parent_ids, limit, caller):
+        """{parent id: ([member ids in order], total)} with at most ``limit`` ids per parent, in one statement."""
+        target, scope = self._target_scope(caller)
+        parent, member = self.parent_column, self.member_column
+        inner = select(
+            parent.label("p"),
+            member.label("m"),
+            func.row_number().over(partition_by=parent, order_by=self.order_column).label("rn"),
+            func.count().over(partition_by=parent).label("n"),
+        ).where(parent.in_(list(parent_ids)))
+        if scope is not None:
+            if self.link_table:
+                inner = inner.join(target.table, target.table.c.id == member)
+            inner = inner.where(scope)
+        inner = inner.subquery()
+        rows = db.session.execute(
+            select(inner.c.p, inner.c.m, inner.c.n).where(inner.c.rn <= limit).order_by(inner.c.p, inner.c.rn)
+        )
+        result = {}
+        for p, m, n in rows:
+            entry = result.get(p)
+            if entry is None:
+                entry = result[p] = ([], n)
+            entry[0].append(m)
+        return result
+
+    def related_clause(self, parent_id):
+        """(filter on the target table, ordering) listing this relation's members for one parent."""
+        target = RESOURCES[self.types[0]]
+        if not self.link_table:
+            return self.parent_column == parent_id, [self.order_column]
+        order = (
+            select(self.order_column)
+            .where(self.parent_column == parent_id, self.member_column == target.table.c.id)
+            .scalar_subquery()
+        )
+        members = select(self.member_column).where(self.parent_column == parent_id)
+        return target.table.c.id.in_(members), [order]
+
+    def present(self, parent_id, ids):
+        rows = db.session.execute(
+            select(self.member_column).where(self.parent_column == parent_id, self.member_column.in_(list(ids)))
+        )
+        return {r[0] for r in rows}
+
+    def add(self, parent_id, ids):
+        if ids:
+            table = self.parent_column.table
+            db.session.execute(
+                insert(table),
+                [{self.parent_column.key: parent_id, self.member_column.key: i} for i in ids],
+            )
+
+    def remove(self, parent_id, ids):
+        if ids:
+            db.session.execute(
+                delete(self.parent_column.table).where(
+                    self.parent_column == parent_id, self.member_column.in_(list(ids))
+                )
+            )
+
+    def replace(self, parent_id, ids):
+        db.session.execute(delete(self.parent_column.table).where(self.parent_column == parent_id))
+        self.add(parent_id, list(dict.fromkeys(ids)))

@@ -1,0 +1,63 @@
+"""Every error leaves as a document in the caller's dialect; nothing a client sends becomes a 500."""
+import orjson
+from flask import current_app, g, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from app.engine.errors import ApiError
+from app.engine.negotiation import JSONAPI_DIALECT
+from app.extensions import db
+
+
+def render_error(error):
+    dialect = g.get("dialect", JSONAPI_DIALECT)
+    if dialect.panoptes:
+        body = {"errors": [e.panoptes() for e in error.objects()]}
+    else:
+        body = {"jsonapi": {"version": "1.1"}, "errors": [e.jsonapi() for e in error.objects()]}
+    response = Response(orjson.dumps(body), status=error.status, content_type=dialect.content_type)
+    response.headers.update(error.headers)
+    return response
+
+
+def from_http_exception(exc):
+    status = exc.code or 500
+    detail = {
+        404: "The requested URL does not name a resource of this API.",
+        405: f"{request.method} is not allowed on this URL.",
+        413: f"The request body is larger than the limit of {current_app.config['MAX_CONTENT_LENGTH']} bytes.",
+    }.get(status, exc.description or "")
+    headers = {}
+    if status == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return ApiError(status, detail, code=exc.name.lower().replace(" ", "_"), headers=headers)
+
+
+def init_app(app):
+    @app.errorhandler(ApiError)
+    def api_error(error):
+        db.session.rollback()
+        return render_error(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        db.session.rollback()
+        return render_error(from_http_exception(exc))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        db.session.rollback()
+        if _database_unavailable(exc):
+            return render_error(ApiError(503, "The database is not reachable; retry shortly.",
+                                         code="database_unavailable", headers={"Retry-After": "1"}))
+        current_app.logger.exception("unhandled error")
+        return render_error(ApiError(500, "An unexpected error occurred.", title="Internal server error",
+                                     code="internal_error"))
+
+
+def _database_unavailable(exc):
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated

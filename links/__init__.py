@@ -1,0 +1,1 @@
+"""Link templates and the relationship endpoints every relation gets."""

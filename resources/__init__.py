@@ -1,0 +1,42 @@
+"""The /api blueprint: every declared resource type, plus the entry point, /me and /health."""
+from flask import Blueprint, current_app, g, request
+
+from app.auth import caller_from_request
+from app.engine.errors import ApiError
+from app.engine.negotiation import JSONAPI_DIALECT, check_content_type, choose_dialect
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+@api.before_request
+def negotiate_and_authenticate():
+    """Dialect first (406), then the body's media type (415), then the caller (401)."""
+    chosen = choose_dialect(request.headers.get("Accept"), current_app.config["PANOPTES_DIALECT"])
+    if isinstance(chosen, ApiError):
+        g.dialect = JSONAPI_DIALECT
+        raise chosen
+    g.dialect = chosen
+    if request.method in BODY_METHODS and _has_body():
+        check_content_type(request.headers.get("Content-Type"), current_app.config["PANOPTES_DIALECT"])
+    g.caller = caller_from_request()
+
+
+def _has_body():
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def register_all():
+    """Import every declaration and add its routes (idempotent: blueprints are set up once)."""
+    from app.engine.registry import RESOURCES
+    from app.engine.resource import compile_all
+    from resources import collections, people  # noqa: F401 - declarations register themselves
+    from resources import root  # noqa: F401 - entry point, /me, /health
+    from resources.views import register
+
+    compile_all()
+    if not getattr(api, "_registered_resources", False):
+        for resource in RESOURCES.values():
+            register(api, resource)
+        api._registered_resources = True

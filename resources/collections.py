@@ -1,0 +1,115 @@
+"""collections, subjects and collection_roles (API §7.1)."""
+import re
+
+from sqlalchemy import and_, func, select, update
+
+from app.engine.errors import ApiError
+from app.engine.filters import Equals
+from app.engine.relations import ToMany, ToOne
+from app.engine.resource import Resource
+from app.extensions import db
+from app.models import Collection, CollectionRole, CollectionSubject, Subject
+from app.policies import OwnedPolicy
+from app.policies.collections import CollectionPolicy, CollectionRolePolicy
+from resources.owners import default_owner, owner_filter, owner_relation
+from schemas.collections import CollectionRoleSchema, CollectionSchema, SubjectSchema
+
+CS = CollectionSubject
+
+
+def default_name(display_name):
+    """"Spring flowers x!" → "spring_flowers_x"."""
+    return re.sub(r"[\W_]+", "_", display_name.lower()).strip("_")
+
+
+def first_location_url(locations):
+    if locations and isinstance(locations[0], dict) and locations[0]:
+        return next(iter(locations[0].values()))
+    return None
+
+
+def default_subject_src(ids, caller):
+    """The default subject's first location, else the first linked subject's; one statement a page."""
+    first_linked = (
+        select(CS.subject_id).where(CS.collection_id == Collection.id).order_by(CS.id).limit(1).scalar_subquery()
+    )
+    source = func.coalesce(Collection.default_subject_id, first_linked)
+    rows = db.session.execute(
+        select(Collection.id, Subject.locations)
+        .join(Subject, Subject.id == source)
+        .where(Collection.id.in_(ids))
+    )
+    return {cid: first_location_url(locations) for cid, locations in rows}
+
+
+class Collections(Resource):
+    type = "collections"
+    model = Collection
+    schema = CollectionSchema
+    policy = CollectionPolicy()
+    relations = {
+        "owner": owner_relation(Collection),
+        "subjects": ToMany(CS.collection_id, CS.subject_id, CS.id, param="collection_id",
+                           add_action="link", remove_action="unlink"),
+        "default_subject": ToOne(Collection.default_subject_id, add_action="link", remove_action="unlink"),
+    }
+    filters = {
+        "display_name": Equals(Collection.display_name),
+        "favorite": Equals(Collection.favorite, "bool"),
+        "owner": owner_filter(Collection),
+    }
+    sorts = ("display_name", "created_at", "updated_at")
+    computed = {"default_subject_src": default_subject_src}
+
+    def before_create(self, obj, values, relations, caller, **parents):
+        default_owner(obj, relations, caller)
+        if not values.get("name"):
+            obj.name = default_name(obj.display_name)
+
+    def before_update(self, obj, values, relations, caller):
+        if "favorite" in values and values["favorite"] != obj.favorite:
+            raise ApiError(422, "favorite: is set when the collection is created and cannot be changed.",
+                           code="read_only", pointer="/data/attributes/favorite")
+
+    def after_unlink(self, parent_id, relation, removed):
+        if relation.name != "subjects":
+            return
+        members = select(CS.subject_id).where(CS.collection_id == parent_id)
+        db.session.execute(
+            update(Collection)
+            .where(and_(Collection.id == parent_id, Collection.default_subject_id.is_not(None),
+                        Collection.default_subject_id.not_in(members)))
+            .values(default_subject_id=None)
+        )
+
+
+class Subjects(Resource):
+    type = "subjects"
+    model = Subject
+    schema = SubjectSchema
+    policy = OwnedPolicy()
+    relations = {
+        "owner": owner_relation(Subject),
+        "collections": ToMany(CS.subject_id, CS.collection_id, CS.id, param="subject_id"),
+    }
+    filters = {"owner": owner_filter(Subject)}
+    sorts = ("created_at", "updated_at")
+
+    def before_create(self, obj, values, relations, caller, **parents):
+        default_owner(obj, relations, caller)
+
+
+class CollectionRoles(Resource):
+    type = "collection_roles"
+    model = CollectionRole
+    schema = CollectionRoleSchema
+    policy = CollectionRolePolicy()
+    relations = {
+        "collection": ToOne(CollectionRole.collection_id),
+        "user": ToOne(CollectionRole.user_id),
+    }
+    filters = {
+        "collection_id": Equals(CollectionRole.collection_id, "id"),
+        "user_id": Equals(CollectionRole.user_id, "id"),
+    }
+    sorts = ("created_at", "updated_at")

@@ -1,0 +1,29 @@
+"""Pieces shared by every type owned by a user or a group."""
+from sqlalchemy import func, or_, select
+
+from app.engine.filters import Custom
+from app.engine.relations import PolymorphicToOne
+from app.models import User, UserGroup
+
+
+def owner_relation(model):
+    return PolymorphicToOne({"users": model.owner_user_id, "user_groups": model.owner_group_id})
+
+
+def owner_filter(model):
+    """``owner=login`` or a group name, case-insensitive, comma lists allowed."""
+
+    def clause(values, caller):
+        lowered = [v.lower() for v in values]
+        return or_(
+            model.owner_user_id.in_(select(User.id).where(func.lower(User.login).in_(lowered))),
+            model.owner_group_id.in_(select(UserGroup.id).where(func.lower(UserGroup.name).in_(lowered))),
+        )
+
+    return Custom(clause)
+
+
+def default_owner(obj, relations, caller):
+    """Owned by the caller unless the body named an owner."""
+    if "owner" not in relations:
+        obj.owner_user_id, obj.owner_group_id = caller.user_id, None

@@ -1,0 +1,54 @@
+"""GET /api (the entry point), GET /api/me and GET /api/health."""
+from flask import current_app, request
+from sqlalchemy import text
+
+from app.auth import current_caller
+from app.engine.documents import JSONAPI_VERSION
+from app.engine.errors import ApiError
+from app.engine.http import api_root, dialect, respond, require_caller
+from app.engine.registry import RESOURCES
+from app.extensions import db
+from links.templates import jsonapi_link_templates, panoptes_links
+from resources import api
+from resources.views import show_response
+
+
+@api.get("", strict_slashes=False)
+def entry_point():
+    root = api_root()
+    types = sorted(RESOURCES)
+    if dialect().panoptes:
+        doc = {t: f"/{RESOURCES[t].path}" for t in types}
+        doc["me"] = "/me"
+        doc.update({k: v["href"] for k, v in panoptes_links(types).items()})
+        return respond(doc)
+    return respond({
+        "jsonapi": JSONAPI_VERSION,
+        "meta": {
+            "endpoints": {t: f"{root}/{RESOURCES[t].path}" for t in types} | {"me": f"{root}/me"},
+            "link_templates": jsonapi_link_templates(types, root),
+        },
+        "links": {"self": request.url},
+    })
+
+
+@api.get("/me")
+def me():
+    caller = require_caller()
+    return show_response(RESOURCES["users"], caller.user_id)
+
+
+@api.get("/health")
+def health():
+    """For load balancers: 200 while the database answers, 503 while it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        head = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as exc:  # any database failure means unhealthy
+        db.session.rollback()
+        current_app.logger.warning("health check failed: %s", exc)
+        raise ApiError(503, "The database is not reachable.", code="database_unavailable")
+    meta = {"status": "ok", "database": "ok", "migration": head}
+    if dialect().panoptes:
+        return respond({"health": meta})
+    return respond({"jsonapi": JSONAPI_VERSION, "meta": meta})

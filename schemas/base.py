@@ -1,0 +1,36 @@
+"""Shared pieces of every schema."""
+from marshmallow import validate
+from marshmallow_jsonapi import Schema, fields
+
+from app.engine.relations import CREATE_ONLY
+
+
+class BaseSchema(Schema):
+    id = fields.Str(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+    class Meta:
+        type_ = None
+        inflect = None
+
+
+def to_one(*types, link_type=None, create_only=False, read_only=False):
+    """A to-one relation to one type, or to any of several (polymorphic)."""
+    metadata = {"types": types, "link_type": link_type or types[0]}
+    if create_only:
+        metadata["mode"] = CREATE_ONLY
+    return fields.Relationship(type_=types[0], many=False, dump_only=read_only, metadata=metadata)
+
+
+def to_many(type_, link_type=None, read_only=False):
+    return fields.Relationship(type_=type_, many=True, dump_only=read_only,
+                               metadata={"types": (type_,), "link_type": link_type or type_})
+
+
+def text(max_length=255, **kw):
+    return fields.Str(validate=validate.Length(max=max_length), **kw)
+
+
+def required_text(max_length=255, **kw):
+    return fields.Str(required=True, validate=validate.Length(min=1, max=max_length), **kw)
