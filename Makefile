@@ -1,0 +1,34 @@
+# The two quick-start commands are `make serve` and `make test`; everything else supports them.
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+CLIENTS = tests/clients
+
+.PHONY: setup node serve test test-sqlite bench
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node: $(CLIENTS)/node_modules/.installed
+
+$(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
+	cd $(CLIENTS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Set up, migrate, load demo data and serve on http://127.0.0.1:5000/api (SQLite in instance/).
+serve: setup
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo
+	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+# Set up and run the whole suite.
+test: setup node
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/collections_bench.py
