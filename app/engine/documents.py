@@ -112,8 +112,9 @@ def jsonapi_document(result, ctx, meta=None):
     doc_meta = dict(meta or {})
     if result.many:
         paging = page_info(result, ctx, panoptes=False)
-        links.update({k: paging[k + "_href"] for k in ("first", "previous", "next", "last")})
-        links["prev"] = links.pop("previous")
+        # Unavailable page links are left out (JSON:API allows null or absent; the schema wants absent).
+        names = {"first": "first", "prev": "previous", "next": "next", "last": "last"}
+        links.update({k: paging[v + "_href"] for k, v in names.items() if paging[v + "_href"]})
         doc_meta[resource.type] = paging
     doc["links"] = links
     doc_meta["link_templates"] = jsonapi_link_templates(types, ctx.root)
@@ -132,8 +133,9 @@ def linkage_document(resource, relation, parent_id, ids, ctx, paging=None, to_on
         doc["data"] = None if to_one is None else {"type": to_one[0], "id": str(to_one[1])}
     links = {"self": ctx.self_url, "related": f"{url}/{relation.name}"}
     if paging:
-        links.update({"first": paging["first_href"], "prev": paging["previous_href"],
-                      "next": paging["next_href"], "last": paging["last_href"]})
+        pages = {"first": paging["first_href"], "prev": paging["previous_href"],
+                 "next": paging["next_href"], "last": paging["last_href"]}
+        links.update({k: v for k, v in pages.items() if v})
         doc["meta"] = {relation.types[0]: paging}
     doc["links"] = links
     return doc
