@@ -35,12 +35,13 @@ def create_app(overrides=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
 
-    from app import database, errors, cli
+    from app import cli, database, errors, http_policies
     from app.auth import oauth
     from resources import api, register_all
 
     database.init_app(app)
     errors.init_app(app)
+    http_policies.init_app(app)
     cli.init_app(app)
     register_all()
     app.register_blueprint(api)

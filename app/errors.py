@@ -5,12 +5,20 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from app.engine.errors import ApiError
-from app.engine.negotiation import JSONAPI_DIALECT
+from app.engine.negotiation import JSONAPI_DIALECT, choose_dialect
 from app.extensions import db
 
 
+def _dialect():
+    """The request's dialect, also for errors raised before negotiation ran (routing, rate limits)."""
+    if "dialect" in g:
+        return g.dialect
+    chosen = choose_dialect(request.headers.get("Accept"), current_app.config["PANOPTES_DIALECT"])
+    return chosen if not isinstance(chosen, ApiError) else JSONAPI_DIALECT
+
+
 def render_error(error):
-    dialect = g.get("dialect", JSONAPI_DIALECT)
+    dialect = _dialect()
     if dialect.panoptes:
         body = {"errors": [e.panoptes() for e in error.objects()]}
     else:
