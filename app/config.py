@@ -37,6 +37,7 @@ def from_environment(instance_path, env=None):
         "QUERY_COUNT_HEADER": _bool(env.get("QUERY_COUNT_HEADER"), False),
         "RATE_LIMIT": env.get("RATE_LIMIT") or None,
         "TOKEN_LIFETIME": _int(env.get("TOKEN_LIFETIME"), 14 * 24 * 3600),
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD") or "scrypt",
         # Public origin of the API when it runs behind a proxy, e.g. https://api.example.org
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
     }

@@ -1,9 +1,14 @@
-"""Password hashing (scrypt through Werkzeug: slow on purpose)."""
+"""Password hashing: scrypt through Werkzeug, slow on purpose (``PASSWORD_HASH_METHOD`` may name another
+Werkzeug method; the test suite uses a cheap one to stay fast)."""
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
+
+DEFAULT_METHOD = "scrypt"
 
 
 def hash_password(password):
-    return generate_password_hash(password)
+    method = current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_METHOD) if has_app_context() else DEFAULT_METHOD
+    return generate_password_hash(password, method=method)
 
 
 def password_matches(password_hash, password):

@@ -35,7 +35,9 @@ def _database_url(tmpdir):
 def _migrated_app():
     tmpdir = tempfile.mkdtemp(prefix="hyperapi-test-")
     app = create_app({"SQLALCHEMY_DATABASE_URI": _database_url(tmpdir), "TESTING": True,
-                      "QUERY_COUNT_HEADER": True, "SECRET_KEY": "test"})
+                      "QUERY_COUNT_HEADER": True, "SECRET_KEY": "test",
+                      # a cheap hash keeps the suite fast; production uses scrypt (tests/test_config.py)
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     app.test_client_class = ValidatingClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

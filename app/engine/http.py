@@ -102,4 +102,6 @@ def respond_result(result, status=200, headers=None, meta=None):
 
 
 def no_content():
-    return Response(status=204)
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
