@@ -11,7 +11,9 @@ from app.extensions import db, migrate
 class ResourceIdConverter(BaseConverter):
     """Ids are positive integers that fit a 64-bit column; anything else is not a resource (404)."""
 
-    regex = r"\d{1,19}"
+    # No leading zero and at most 18 digits, so 0 and out-of-range ids fail to match at all: a value
+    # refused only by to_python makes Werkzeug answer 405 instead of 404 for methods of other rules.
+    regex = r"[1-9]\d{0,17}"
 
     def to_python(self, value):
         number = int(value)

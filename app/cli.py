@@ -1,7 +1,7 @@
 """Flask CLI commands: users, groups, tokens and demo data (API §1)."""
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -77,6 +77,7 @@ DEMO_PASSWORD = "demo-password"
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Load demo data (safe to run again: existing demo rows are kept)."""
     people = {}

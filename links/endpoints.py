@@ -128,7 +128,8 @@ class RelationViews:
             present = relation.present(obj.id, ids)
             if present:
                 listed = ", ".join(str(i) for i in ids if i in present)
-                raise ApiError(400, f"Validation failed: {relation.types[0]} {listed} already in the "
+                raise ApiError(400, f"Validation failed: {relation.types[0]} {listed} "
+                               f"{'are' if len(present) > 1 else 'is'} already in the "
                                f"{self.resource.type.rstrip('s')}'s {rel}.", code="duplicate_link",
                                pointer=f"/{rel}")
             relation.add(obj.id, ids)

@@ -22,8 +22,9 @@ PANOPTES = "application/vnd.api+json; version=1"
 class ValidatingClient(FlaskClient):
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
+        query = response.request.query_string.decode() if response.request is not None else ""
         check_response(response.status_code, response.headers.get("Content-Type"), response.get_data(),
-                       response.headers.get("Location"))
+                       response.headers.get("Location"), query)
         return response
 
 

@@ -26,7 +26,7 @@ def _identifiers(resource):
                 yield (item["type"], item["id"])
 
 
-def check_document(doc, status=None, location=None):
+def check_document(doc, status=None, location=None, sparse=False):
     errors = sorted(VALIDATOR.iter_errors(doc), key=lambda e: e.path)
     if errors:
         raise DocumentError("schema: " + "; ".join(f"{list(e.path)}: {e.message}" for e in errors[:5]))
@@ -51,7 +51,7 @@ def check_document(doc, status=None, location=None):
         reached.add(ident)
         frontier.extend(_identifiers(included[ident]))
     unreached = set(included) - reached
-    if unreached:
+    if unreached and not sparse:  # JSON:API's one exception: a sparse fieldset dropped the linkage
         raise DocumentError(f"full linkage: included resources not reached from primary data: {sorted(unreached)}")
     if status == 201:
         self_link = (data or {}).get("links", {}).get("self")
@@ -66,8 +66,9 @@ def is_jsonapi(content_type):
     return mime.strip() == "application/vnd.api+json" and "version" not in params
 
 
-def check_response(status, content_type, body, location=None):
-    """Validate one HTTP response if it is a JSON:API-dialect document."""
+def check_response(status, content_type, body, location=None, query=""):
+    """Validate one HTTP response if it is a JSON:API-dialect document; ``query`` is the request's."""
     if not body or not is_jsonapi(content_type):
         return
-    check_document(json.loads(body), status=status, location=location)
+    sparse = "fields[" in query or "fields%5B" in query.lower()
+    check_document(json.loads(body), status=status, location=location, sparse=sparse)

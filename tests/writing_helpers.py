@@ -90,3 +90,19 @@ def assert_panoptes_error(response, status, contains=None):
     if contains is not None:
         assert any(contains in e["message"] for e in doc["errors"]), doc
     return doc
+
+
+def passwordless_user(app, login, admin=False):
+    """A user with a bearer token but no password: people.user's slow password hash is not needed
+    where a test only acts through tokens (the permissions matrix makes hundreds of users)."""
+    from app.auth import issue_token
+    from app.extensions import db
+    from app.models import User
+    from tests.conftest import Person
+
+    with app.app_context():
+        user = User(login=login, display_name=login.title(), email=f"{login}@example.org", admin=admin)
+        db.session.add(user)
+        db.session.commit()
+        token, _ = issue_token(user)
+        return Person(user.id, login, token)

@@ -30,10 +30,36 @@ def read_json(required=True):
             raise ApiError(400, "The request needs a JSON body.", code="body_missing", pointer="")
         return None
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, f"There was a problem in the JSON you submitted: {exc}", code="malformed_json",
                        pointer="")
+    if b"\\u0000" in raw:
+        pointer = _nul_pointer(body, "")
+        if pointer is not None:
+            raise ApiError(422, "Text may not contain the NUL character (\\u0000).", code="invalid_character",
+                           pointer=pointer)
+    return body
+
+
+def _nul_pointer(value, pointer):
+    """JSON pointer to the first string (or key) holding U+0000, which no database column stores."""
+    if isinstance(value, str):
+        return pointer if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            escaped = key.replace("~", "~0").replace("/", "~1")
+            if "\x00" in key:
+                return f"{pointer}/{escaped}"
+            found = _nul_pointer(item, f"{pointer}/{escaped}")
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_pointer(item, f"{pointer}/{i}")
+            if found is not None:
+                return found
+    return None
 
 
 def _bad(pointer, detail, status=400, code="invalid_body"):

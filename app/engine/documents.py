@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from app.engine.registry import RESOURCES
+from app.engine.relations import PolymorphicToOne, ToOne
 from links.templates import jsonapi_link_templates, panoptes_links
 
 JSONAPI_VERSION = {"version": "1.1"}
@@ -22,10 +23,49 @@ class Context:
     config: dict
 
 
+# How a relation's linkage is read from a row, decided once per type and document (see ``_plan``).
+_TO_MANY, _TO_ONE, _OTHER = 0, 1, 2
+
+
+def _plan(resource, rels, row_linkage):
+    """(rel, name, kind, source, target type, "/links/<name>", "/<name>") per relation.
+
+    ``source`` is the page's linkage map for a to-many relation, the (row position, type) pairs of
+    the foreign key columns of a (polymorphic) to-one, or the row index for any other relation
+    class, which keeps its own ``linkage(row, index)``.
+    """
+    plan = []
+    index = resource.index
+    for rel in rels:
+        name = rel.name
+        if rel.many:
+            entry = (rel, name, _TO_MANY, row_linkage.get(name), rel.types[0])
+        elif type(rel) is ToOne:
+            entry = (rel, name, _TO_ONE, ((index[rel.column.key], rel.types[0]),), None)
+        elif type(rel) is PolymorphicToOne:
+            entry = (rel, name, _TO_ONE, tuple((index[c.key], t) for t, c in rel.by_type.items()), None)
+        else:
+            entry = (rel, name, _OTHER, index, None)
+        plan.append(entry + ("/links/" + name, "/" + name))
+    return plan
+
+
+def _to_one(entry, row):
+    """(type, id) of a to-one relation's target in ``row``, or None."""
+    if entry[2] == _TO_ONE:
+        for position, type_name in entry[3]:
+            value = row[position]
+            if value is not None:
+                return (type_name, value)
+        return None
+    return entry[0].linkage(row, entry[3])
+
+
 class _TypeState:
     """What one type needs while rendering one document, worked out once per type."""
 
-    __slots__ = ("resource", "base", "slash", "computed", "fields", "rels", "row_linkage")
+    __slots__ = ("resource", "base", "slash", "computed", "fields", "rels", "row_linkage", "plan", "render",
+                 "redact")
 
     def __init__(self, resource, store, query, ctx, include_tree_names):
         self.resource = resource
@@ -36,6 +76,9 @@ class _TypeState:
         self.fields = wanted
         self.rels = [r for r in resource.relations.values() if wanted is None or r.name in wanted]
         self.row_linkage = {r.name: store.linkage.get((resource.type, r.name)) for r in resource.to_many}
+        self.plan = _plan(resource, self.rels, self.row_linkage)
+        self.render = resource.render_attributes
+        self.redact = resource.redact if resource.has_redaction else None
 
 
 def _states(result, ctx):
@@ -51,12 +94,11 @@ def _states(result, ctx):
 
 
 def _attributes(st, row, ctx):
-    resource = st.resource
-    attrs = resource.render_attributes(row, st.computed)
+    attrs = st.render(row, st.computed)
     if st.fields is not None:
         attrs = {k: v for k, v in attrs.items() if k in st.fields}
-    if resource.has_redaction:
-        attrs = resource.redact(attrs, row, ctx.caller)
+    if st.redact is not None:
+        attrs = st.redact(attrs, row, ctx.caller)
     return attrs
 
 
@@ -64,23 +106,29 @@ def _attributes(st, row, ctx):
 
 def jsonapi_resource(st, row, ctx):
     resource = st.resource
-    sid = str(row[0])
+    id_ = row[0]
+    sid = str(id_)
     url = st.base + sid
     relationships = {}
-    index = resource.index
-    for rel in st.rels:
-        name = rel.name
-        obj = {"links": {"self": url + "/links/" + name, "related": url + "/" + name}}
-        if rel.many:
-            linkage = st.row_linkage.get(name)
-            if linkage is not None:
-                ids, total = linkage.get(row[0], ((), 0))
+    for entry in st.plan:
+        _rel, name, kind, source, target, self_suffix, related_suffix = entry
+        obj = {"links": {"self": url + self_suffix, "related": url + related_suffix}}
+        if kind == _TO_MANY:
+            if source is not None:
+                ids, total = source.get(id_, ((), 0))
                 if len(ids) == total:
-                    target = rel.types[0]
                     obj["data"] = [{"type": target, "id": str(i)} for i in ids]
                 obj["meta"] = {"count": total}
+        elif kind == _TO_ONE:
+            data = None
+            for position, type_name in source:
+                value = row[position]
+                if value is not None:
+                    data = {"type": type_name, "id": str(value)}
+                    break
+            obj["data"] = data
         else:
-            link = rel.linkage(row, index)
+            link = _to_one(entry, row)
             obj["data"] = None if link is None else {"type": link[0], "id": str(link[1])}
         relationships[name] = obj
     doc = {"type": resource.type, "id": sid, "attributes": _attributes(st, row, ctx)}
@@ -149,11 +197,9 @@ def panoptes_resource(st, row, ctx, store):
     obj = {"id": sid, "href": resource.self_path(sid)}
     obj.update(_attributes(st, row, ctx))
     links = {}
-    index = resource.index
-    for rel in st.rels:
-        name = rel.name
-        if rel.many:
-            linkage = st.row_linkage.get(name)
+    for entry in st.plan:
+        rel, name, kind, linkage = entry[0], entry[1], entry[2], entry[3]
+        if kind == _TO_MANY:
             if linkage is None:
                 continue
             ids, total = linkage.get(row[0], ((), 0))
@@ -166,7 +212,7 @@ def panoptes_resource(st, row, ctx, store):
                         else f"/{resource.path}/{sid}/{name}")
                 links[name] = {"href": href, "type": rel.link_type, "count": total}
         else:
-            link = rel.linkage(row, index)
+            link = _to_one(entry, row)
             if link is None:
                 links[name] = None
             elif rel.polymorphic:

@@ -49,6 +49,8 @@ def parse(args, resource, dialect, config, *, listing=True):
     for key in args.keys():
         values = args.getlist(key)
         value = values[-1]
+        if "\x00" in key or any("\x00" in v for v in values):
+            raise bad_parameter(key, f"'{key.replace(chr(0), '')}' holds a NUL character (%00).")
         match = FAMILY.match(key)
         if not match:
             raise bad_parameter(key, f"'{key}' is not a legal query parameter name.")
