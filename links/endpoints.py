@@ -27,12 +27,18 @@ class RelationViews:
         self.resource = resource
 
     # -- reading ---------------------------------------------------------------------------------
-    def related(self, id, rel, **parents):
+    def _parent_row(self, id, parents):
+        """The parent's row if the caller may see it (else 404), with the caller."""
         resource, caller = self.resource, current_caller()
         resource.check_parents(parents, id, caller)
         row = fetch_row(resource, id, caller)
         if row is None:
             raise not_found(resource.type, id)
+        return row, caller
+
+    def related(self, id, rel, **parents):
+        resource = self.resource
+        row, caller = self._parent_row(id, parents)
         relation = resource.relations[rel]
         if relation.many:
             target = RESOURCES[relation.types[0]]
@@ -51,11 +57,8 @@ class RelationViews:
     def linkage(self, id, rel, **parents):
         if dialect().panoptes:
             return self.related(id, rel, **parents)
-        resource, caller = self.resource, current_caller()
-        resource.check_parents(parents, id, caller)
-        row = fetch_row(resource, id, caller)
-        if row is None:
-            raise not_found(resource.type, id)
+        resource = self.resource
+        row, caller = self._parent_row(id, parents)
         relation = resource.relations[rel]
         ctx = context()
         if not relation.many:

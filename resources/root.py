@@ -2,7 +2,6 @@
 from flask import current_app, request
 from sqlalchemy import text
 
-from app.auth import current_caller
 from app.engine.documents import JSONAPI_VERSION
 from app.engine.errors import ApiError
 from app.engine.http import api_root, dialect, respond, require_caller

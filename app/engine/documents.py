@@ -67,7 +67,7 @@ class _TypeState:
     __slots__ = ("resource", "base", "slash", "computed", "fields", "rels", "row_linkage", "plan", "render",
                  "redact")
 
-    def __init__(self, resource, store, query, ctx, include_tree_names):
+    def __init__(self, resource, store, query, ctx):
         self.resource = resource
         self.base = ctx.root + "/" + resource.path + "/"
         self.slash = "/" if resource.trailing_slash else ""
@@ -87,7 +87,7 @@ def _states(result, ctx):
     def state(type_name):
         st = cache.get(type_name)
         if st is None:
-            st = cache[type_name] = _TypeState(RESOURCES[type_name], result.store, result.query, ctx, None)
+            st = cache[type_name] = _TypeState(RESOURCES[type_name], result.store, result.query, ctx)
         return st
 
     return state

@@ -2,7 +2,7 @@
 import re
 from dataclasses import dataclass, field
 
-from app.engine.errors import ApiError, bad_parameter
+from app.engine.errors import bad_parameter
 
 FAMILY = re.compile(r"^([A-Za-z0-9_@:-]+)(?:\[([^\[\]]*)\])?$")
 LOWER_ONLY = re.compile(r"^[a-z]+$")
@@ -152,12 +152,3 @@ def _add_filter(q, name, key, value, resource, listing):
     q.filters.setdefault(name, []).extend(parsed)
     q.filter_forms.append((name, key, value))
 
-
-def ensure_no_body_params(args):
-    """Write endpoints take no list parameters except include and fields."""
-    for key in args.keys():
-        base = FAMILY.match(key)
-        if key in IGNORED or key == "include" or (base and base.group(1) == "fields"):
-            continue
-        raise ApiError(400, f"Unknown query parameter '{key}' for this request.", parameter=key,
-                       code="invalid_parameter")

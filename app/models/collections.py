@@ -1,5 +1,5 @@
 """The Collections family: collections of subjects, and the roles people hold on them."""
-from sqlalchemy import JSON, Boolean, CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.extensions import db
