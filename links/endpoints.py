@@ -43,8 +43,8 @@ class RelationViews:
         if relation.many:
             target = RESOURCES[relation.types[0]]
             query = params.parse(request.args, target, dialect(), current_app.config)
-            clause, order = relation.related_clause(id)
-            result = fetch_list(target, query, caller, dialect(), where=[clause], default_order=order)
+            clause, order, join = relation.related_clause(id)
+            result = fetch_list(target, query, caller, dialect(), where=[clause], default_order=order, join=join)
             return respond_result(result)
         link = relation.linkage(row, resource.index)
         target = RESOURCES[link[0] if link else relation.types[0]]
@@ -69,14 +69,16 @@ class RelationViews:
         if query.filters or query.include or query.sort_text:
             raise ApiError(400, "A relationship endpoint takes only paging parameters.", parameter="include",
                            code="invalid_parameter")
-        clause, order = relation.related_clause(id)
+        clause, order, join = relation.related_clause(id)
         conditions = [clause]
         scope = target.policy.scope(caller, target)
         if scope is not None:
             conditions.append(scope)
-        total = db.session.execute(select(func.count()).select_from(target.table).where(and_(*conditions))).scalar_one()
+        source = target.table if join is None else target.table.join(*join)
+        total = db.session.execute(select(func.count()).select_from(source).where(and_(*conditions))).scalar_one()
         ids = db.session.scalars(
-            select(target.table.c.id).where(and_(*conditions)).order_by(*order, target.table.c.id)
+            select(target.table.c.id).select_from(source).where(and_(*conditions))
+            .order_by(*order, target.table.c.id)
             .limit(query.page_size).offset((query.page - 1) * query.page_size)
         ).all()
         paging = page_info(Result(target, ids, None, query, many=True, total=total), ctx, panoptes=False)

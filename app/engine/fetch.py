@@ -61,11 +61,13 @@ def order_by(resource, query, default=None):
     return result
 
 
-def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None):
+def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None, join=None):
+    """A page of ``resource``; ``join`` (table, on) narrows it to a relation's members."""
     clauses = [*scope_clauses(resource, caller), *filter_clauses(resource, query, caller), *where]
     condition = and_(*clauses) if clauses else None
-    count = select(func.count()).select_from(resource.table)
-    rows = select(*resource.columns)
+    source = resource.table if join is None else resource.table.join(*join)
+    count = select(func.count()).select_from(source)
+    rows = select(*resource.columns).select_from(source)
     if condition is not None:
         count, rows = count.where(condition), rows.where(condition)
     total = db.session.execute(count).scalar_one()

@@ -132,44 +132,43 @@ class ToMany(Relation):
         target = RESOURCES[self.types[0]]
         return target, target.policy.scope(caller, target)
 
-    def linkage(self, parent_ids, limit, caller):
-        """{parent id: ([member ids in order], total)} with at most ``limit`` ids per parent, in one statement."""
+    def _visible(self, query, caller):
         target, scope = self._target_scope(caller)
+        if scope is None:
+            return query
+        if self.link_table:
+            query = query.join(target.table, target.table.c.id == self.member_column)
+        return query.where(scope)
+
+    def linkage(self, parent_ids, limit, caller):
+        """{parent id: ([member ids in order], total)}, in two statements whatever the page.
+
+        Ids are listed only for parents with at most ``limit`` visible members; for larger ones the
+        list stays empty (documents then give the count and links, never a cut list), so a parent
+        with 100,000 members costs an index count, not a sort.
+        """
         parent, member = self.parent_column, self.member_column
-        inner = select(
-            parent.label("p"),
-            member.label("m"),
-            func.row_number().over(partition_by=parent, order_by=self.order_column).label("rn"),
-            func.count().over(partition_by=parent).label("n"),
-        ).where(parent.in_(list(parent_ids)))
-        if scope is not None:
-            if self.link_table:
-                inner = inner.join(target.table, target.table.c.id == member)
-            inner = inner.where(scope)
-        inner = inner.subquery()
+        counts = db.session.execute(
+            self._visible(select(parent, func.count()).where(parent.in_(list(parent_ids))), caller)
+            .group_by(parent)
+        ).all()
+        result = {p: ([], n) for p, n in counts}
+        small = [p for p, n in counts if n <= limit]
         rows = db.session.execute(
-            select(inner.c.p, inner.c.m, inner.c.n).where(inner.c.rn <= limit).order_by(inner.c.p, inner.c.rn)
+            self._visible(select(parent, member).where(parent.in_(small)), caller)
+            .order_by(parent, self.order_column)
         )
-        result = {}
-        for p, m, n in rows:
-            entry = result.get(p)
-            if entry is None:
-                entry = result[p] = ([], n)
-            entry[0].append(m)
+        for p, m in rows:
+            result[p][0].append(m)
         return result
 
     def related_clause(self, parent_id):
-        """(filter on the target table, ordering) listing this relation's members for one parent."""
+        """(condition, ordering, join) listing this relation's members of one parent on the target table."""
         target = RESOURCES[self.types[0]]
         if not self.link_table:
-            return self.parent_column == parent_id, [self.order_column]
-        order = (
-            select(self.order_column)
-            .where(self.parent_column == parent_id, self.member_column == target.table.c.id)
-            .scalar_subquery()
-        )
-        members = select(self.member_column).where(self.parent_column == parent_id)
-        return target.table.c.id.in_(members), [order]
+            return self.parent_column == parent_id, [self.order_column], None
+        join = (self.parent_column.table, self.member_column == target.table.c.id)
+        return self.parent_column == parent_id, [self.order_column], join
 
     def present(self, parent_id, ids):
         rows = db.session.execute(

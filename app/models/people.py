@@ -49,6 +49,7 @@ class Membership(db.Model):
 
     __table_args__ = (
         UniqueConstraint("user_group_id", "user_id", name="uq_memberships_group_user"),
+        Index("ix_memberships_order", "user_group_id", "id"),
         CheckConstraint(f"role in ('{GROUP_ADMIN}', '{GROUP_MEMBER}')", name="role"),
     )
 
