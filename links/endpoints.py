@@ -109,7 +109,7 @@ class RelationViews:
 
     def write(self, id, rel, **parents):
         """POST/PATCH/DELETE on …/links/<rel> or …/relationships/<rel>."""
-        if dialect().panoptes and request.endpoint.endswith(":links:" + rel):
+        if dialect().panoptes and request.endpoint.endswith(":links:" + rel):  # not …/relationships/…
             if request.method == "POST":
                 return self.panoptes_add(id, rel, parents)
             if request.method == "DELETE":
@@ -220,9 +220,9 @@ class RelationViews:
         return no_content()
 
 
-def register_relations(bp, resource, member):
+def register_relations(bp, resource, member, t=None):
     views = RelationViews(resource)
-    t = resource.type
+    t = t or resource.type
     for name in resource.relations:
         defaults = {"rel": name}
         for kind in ("links", "relationships"):

@@ -88,6 +88,17 @@ def apply_relations(resource, obj, inp, creating):
     return to_many
 
 
+def _assign(resource, obj, values):
+    """Set validated attributes on the object; return the write-only inputs for the hooks."""
+    inputs = {}
+    for key, value in values.items():
+        if key in resource.write_only:
+            inputs[key] = value
+        else:
+            setattr(obj, key, value)
+    return inputs
+
+
 class Views:
     """The five resource views bound to one declaration."""
 
@@ -115,8 +126,7 @@ class Views:
         inp = parse_resource(resource, dialect())
         resolve_targets(inp, caller)
         obj = resource.model()
-        for key, value in inp.values.items():
-            setattr(obj, key, value)
+        inputs = _assign(resource, obj, inp.values)
         to_many = apply_relations(resource, obj, inp, creating=True)
         resource.before_create(obj, inp.values, inp.relations, caller, **parents)
         resource.policy.may_create(caller, obj, inp)
@@ -130,10 +140,12 @@ class Views:
         for relation, ids in to_many:
             relation.replace(obj.id, ids)
         resource.after_create(obj, caller)
+        resource.after_write(obj, inputs, caller, creating=True)
         new_id = obj.id
         commit()
-        location = context().root + resource.self_path(new_id)
-        return show_response(resource, new_id, status=201, headers={"Location": location}, query=query)
+        result = fetch_one(resource, new_id, query, current_caller(), dialect())
+        location = context().root + resource.row_path(result.rows[0])
+        return respond_result(result, status=201, headers={"Location": location})
 
     def update(self, id, **parents):
         resource = self.resource
@@ -147,12 +159,12 @@ class Views:
         inp = parse_resource(resource, dialect(), update_id=id)
         resolve_targets(inp, caller)
         resource.before_update(obj, inp.values, inp.relations, caller)
-        for key, value in inp.values.items():
-            setattr(obj, key, value)
+        inputs = _assign(resource, obj, inp.values)
         to_many = apply_relations(resource, obj, inp, creating=False)
         for relation, ids in to_many:
             relation.replace(obj.id, ids)
             resource.after_unlink(obj.id, relation, None)
+        resource.after_write(obj, inputs, caller, creating=False)
         obj.touch()
         commit()
         return show_response(resource, id, query=query)
@@ -166,8 +178,14 @@ class Views:
         check_if_match(resource, obj.id, obj.lock_version, required=dialect().panoptes)
         if not resource.deletable:
             raise ApiError(405, f"{resource.type} cannot be deleted through the API.", code="method_not_allowed")
+        answer = None
+        if resource.delete_answers_document:
+            # Read before deleting: the answer is the resource as it was.
+            answer = fetch_one(resource, id, parse_query(resource, listing=False), caller, dialect())
         db.session.delete(obj)
         commit()
+        if answer is not None:
+            return respond_result(answer)
         return no_content()
 
 
@@ -176,12 +194,12 @@ def register(bp, resource):
     from links.endpoints import register_relations
 
     views = Views(resource)
-    base = resource.route_base()
-    t = resource.type
-    bp.add_url_rule(base, f"{t}:index", views.index, methods=["GET"], strict_slashes=False)
-    bp.add_url_rule(base, f"{t}:create", views.create, methods=["POST"], strict_slashes=False)
-    member = base + "/<resid:id>"
-    bp.add_url_rule(member, f"{t}:show", views.show, methods=["GET"], strict_slashes=False)
-    bp.add_url_rule(member, f"{t}:update", views.update, methods=["PUT", "PATCH"], strict_slashes=False)
-    bp.add_url_rule(member, f"{t}:destroy", views.destroy, methods=["DELETE"], strict_slashes=False)
-    register_relations(bp, resource, member)
+    for number, base in enumerate(resource.route_bases()):
+        t = resource.type if number == 0 else f"{resource.type}~{number}"
+        bp.add_url_rule(base, f"{t}:index", views.index, methods=["GET"], strict_slashes=False)
+        bp.add_url_rule(base, f"{t}:create", views.create, methods=["POST"], strict_slashes=False)
+        member = base + "/<resid:id>"
+        bp.add_url_rule(member, f"{t}:show", views.show, methods=["GET"], strict_slashes=False)
+        bp.add_url_rule(member, f"{t}:update", views.update, methods=["PUT", "PATCH"], strict_slashes=False)
+        bp.add_url_rule(member, f"{t}:destroy", views.destroy, methods=["DELETE"], strict_slashes=False)
+        register_relations(bp, resource, member, t)

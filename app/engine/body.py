@@ -148,6 +148,14 @@ def parse_resource(resource, dialect, *, update_id=None):
         pointer = f"{base}/{name}" if dialect.panoptes else f"/data/attributes/{name}"
         if name in resource.read_only:
             continue
+        if name in resource.attribute_relations:
+            # An input the specification gives as an attribute (e.g. a list of language codes).
+            try:
+                inp.relations[name] = resource.attribute_relations[name](value, pointer)
+                inp.pointers[name] = pointer
+            except ApiError as exc:
+                errors.append(exc)
+            continue
         if name in resource.relations:
             where = "links" if dialect.panoptes else "relationships"
             errors.append(_bad(pointer, f"'{name}' is a relationship: send it under {where}.", 422,

@@ -65,12 +65,15 @@ class _TypeState:
     """What one type needs while rendering one document, worked out once per type."""
 
     __slots__ = ("resource", "base", "slash", "computed", "fields", "rels", "row_linkage", "plan", "render",
-                 "redact")
+                 "redact", "url_of")
 
     def __init__(self, resource, store, query, ctx):
         self.resource = resource
         self.base = ctx.root + "/" + resource.path + "/"
         self.slash = "/" if resource.trailing_slash else ""
+        # Nested types (a path that depends on the parent) build each URL from the row.
+        root = ctx.root
+        self.url_of = (lambda row: root + resource.row_path(row).rstrip("/")) if resource.nested else None
         self.computed = store.computed.get(resource.type) or {n: {} for n in resource.computed}
         wanted = query.fields.get(resource.type)
         self.fields = wanted
@@ -108,7 +111,7 @@ def jsonapi_resource(st, row, ctx):
     resource = st.resource
     id_ = row[0]
     sid = str(id_)
-    url = st.base + sid
+    url = st.base + sid if st.url_of is None else st.url_of(row)
     relationships = {}
     for entry in st.plan:
         _rel, name, kind, source, target, self_suffix, related_suffix = entry
@@ -194,7 +197,7 @@ def linkage_document(resource, relation, parent_id, ids, ctx, paging=None, to_on
 def panoptes_resource(st, row, ctx, store):
     resource = st.resource
     sid = str(row[0])
-    obj = {"id": sid, "href": resource.self_path(sid)}
+    obj = {"id": sid, "href": resource.row_path(row)}
     obj.update(_attributes(st, row, ctx))
     links = {}
     for entry in st.plan:
@@ -287,7 +290,7 @@ def page_href(ctx, query, page, panoptes):
 def page_info(result, ctx, panoptes):
     query = result.query
     if not result.many:
-        href = result.resource.self_path(result.rows[0][0]) if result.rows else ctx.path
+        href = result.resource.row_path(result.rows[0]) if result.rows else ctx.path
         if not panoptes:
             href = ctx.root + href
         return {"page": 1, "page_size": query.page_size, "count": len(result.rows), "include": query.include_names(),

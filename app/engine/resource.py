@@ -24,6 +24,8 @@ class Resource:
     trailing_slash = False  # self links end in "/" (the Sets family's style)
     creatable = True
     deletable = True
+    delete_answers_document = False  # DELETE → 200 with the deleted resource instead of 204
+    attribute_relations = {}  # relation name → fn(value, pointer, caller) → linkage, for inputs given as attributes
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -85,14 +87,27 @@ class Resource:
         self.read_only = {
             name for name, field, _c in self.attributes if field.dump_only
         } | {"id", "href", "type", "links"}
+        # Load-only fields the model has no attribute for: inputs the declaration's hooks act on.
+        self.write_only = {
+            (field.attribute or name) for name, field, column in self.attributes
+            if field.load_only and column is None and not hasattr(self.model, field.attribute or name)
+        }
         self.to_one = [r for r in self.relations.values() if not r.many]
         self.to_many = [r for r in self.relations.values() if r.many]
         self.compiled = True
 
     # -- hooks a declaration may override --------------------------------------------------------
-    def route_base(self):
-        """The URL rule of the type's list, below /api."""
-        return f"/{self.path}"
+    def route_bases(self):
+        """The URL rules of the type's list, below /api (the first one is the canonical one)."""
+        return [f"/{self.path}"]
+
+    def row_path(self, row):
+        """The resource's path below the API root, from its row."""
+        return self.self_path(row[0])
+
+    @property
+    def nested(self):
+        return type(self).row_path is not Resource.row_path
 
     def list_constraints(self, parents, caller):
         """(extra conditions, default order) for a list reached through a nested URL."""
@@ -109,6 +124,9 @@ class Resource:
 
     def before_update(self, obj, values, relations, caller):
         """Refuse or adjust an update; raise ApiError to refuse."""
+
+    def after_write(self, obj, inputs, caller, creating):
+        """Act on write-only inputs once the object has an id (still inside the transaction)."""
 
     def after_unlink(self, parent_id, relation, removed):
         """Keep dependent fields right after members left a to-many relation (``removed`` None: replaced)."""
