@@ -34,14 +34,18 @@ def create_app(overrides=None):
     app.json.sort_keys = False
     app.url_map.converters["resid"] = ResourceIdConverter
 
+    from app import database
+
+    database.engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
 
-    from app import cli, database, errors, http_policies
+    from app import cli, errors, http_policies, request_log
     from app.auth import oauth
     from resources import api, register_all
 
     database.init_app(app)
+    request_log.init_app(app)
     errors.init_app(app)
     http_policies.init_app(app)
     cli.init_app(app)

@@ -35,6 +35,8 @@ def from_environment(instance_path, env=None):
         "MANIFEST_FETCH_TIMEOUT": float(env.get("MANIFEST_FETCH_TIMEOUT") or 30),
         "MANIFEST_FETCH_ALLOWLIST": env.get("MANIFEST_FETCH_ALLOWLIST", ""),
         "QUERY_COUNT_HEADER": _bool(env.get("QUERY_COUNT_HEADER"), False),
+        # one JSON line per request on stderr (app/request_log.py)
+        "REQUEST_LOG": _bool(env.get("REQUEST_LOG"), True),
         "RATE_LIMIT": env.get("RATE_LIMIT") or None,
         "TOKEN_LIFETIME": _int(env.get("TOKEN_LIFETIME"), 14 * 24 * 3600),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD") or "scrypt",

@@ -1,6 +1,21 @@
-"""Engine set-up: SQLite pragmas, PostgreSQL time zone, and counting statements per request."""
-from flask import g, has_app_context
+"""Engine set-up: SQLite pragmas and write locking, PostgreSQL time zone and reconnection, and counting
+statements per request."""
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def engine_options(app):
+    """Pool settings by database, unless the deployment set SQLALCHEMY_ENGINE_OPTIONS itself.
+
+    PostgreSQL: a connection is pinged when taken from the pool, so the processes recover by themselves
+    after the database restarts or a connection drops (requests in between get 503), and a connection
+    attempt gives up after a few seconds instead of hanging.
+    """
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if url.startswith("postgresql") and "SQLALCHEMY_ENGINE_OPTIONS" not in app.config:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
 
 
 def init_app(app):
@@ -8,6 +23,8 @@ def init_app(app):
         engine = db_engine()
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+            event.listen(engine, "commit", _sqlite_committed)
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "connect", _postgres_utc)
         event.listen(engine, "before_cursor_execute", _count_statement)
@@ -26,6 +43,27 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # Transactions are begun by _sqlite_begin, not implicitly by the driver.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection):
+    """A write request takes SQLite's write lock when its first transaction begins (BEGIN IMMEDIATE).
+
+    With the driver's default (deferred) transactions, two processes can both read a row, and the
+    second to write then fails: with "database is locked" (a read snapshot cannot be upgraded) or with
+    a stale version. Taking the lock first makes the writers of all processes queue (busy_timeout)
+    and read what the previous one committed, as row locks do on PostgreSQL. Reads, and whatever a
+    request does after it committed, stay deferred so they never wait.
+    """
+    immediate = has_request_context() and request.method in WRITE_METHODS and not g.get("sqlite_committed")
+    # on the driver connection, so the statement is not counted as one of the request's queries
+    connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _sqlite_committed(_connection):
+    if has_request_context():
+        g.sqlite_committed = True
 
 
 def _postgres_utc(dbapi_connection, _record):

@@ -58,6 +58,10 @@ def init_app(app):
         if _database_unavailable(exc):
             return render_error(ApiError(503, "The database is not reachable; retry shortly.",
                                          code="database_unavailable", headers={"Retry-After": "1"}))
+        if _constraint_violation(exc):
+            # a constraint caught what a concurrent request changed between our checks and our write
+            return render_error(ApiError(409, "The change conflicts with existing data (a duplicate or a "
+                                         "missing reference).", code="conflict"))
         current_app.logger.exception("unhandled error")
         return render_error(ApiError(500, "An unexpected error occurred.", title="Internal server error",
                                      code="internal_error"))
@@ -69,3 +73,9 @@ def _database_unavailable(exc):
     if isinstance(exc, OperationalError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _constraint_violation(exc):
+    from sqlalchemy.exc import IntegrityError
+
+    return isinstance(exc, IntegrityError)

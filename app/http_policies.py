@@ -4,7 +4,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 EXPOSED = ["ETag", "Location", "Vary", "X-Query-Count", "X-Request-Id", "Retry-After"]
-ALLOWED = ["Authorization", "Content-Type", "Accept", "If-Match", "If-None-Match", "If-Unmodified-Since"]
+ALLOWED = ["Authorization", "Content-Type", "Accept", "If-Match", "If-None-Match", "If-Unmodified-Since",
+           "X-Request-Id"]
 
 
 def init_app(app):

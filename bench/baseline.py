@@ -97,7 +97,8 @@ def collections():
             "type": "collections",
             "id": str(cid),
             "attributes": {"created_at": _ts(r[1]), "updated_at": _ts(r[2]), "display_name": r[3], "name": r[4],
-                           "description": r[5], "private": r[6], "favorite": r[7], "default_subject_src": src},
+                           "description": r[5], "private": r[6], "favorite": r[7], "default_subject_src": src,
+                           "policies": []},
             "relationships": {
                 "owner": _rel(url, "owner", owner),
                 "subjects": subject_rel,

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Collection, CollectionRole, CollectionSubject, Subject
 from app.policies import OwnedPolicy
 from app.policies.collections import CollectionPolicy, CollectionRolePolicy
+from app.policies.image_sets import collection_policies
 from resources.owners import default_owner, owner_filter, owner_relation
 from schemas.collections import CollectionRoleSchema, CollectionSchema, SubjectSchema
 
@@ -59,7 +60,7 @@ class Collections(Resource):
         "owner": owner_filter(Collection),
     }
     sorts = ("display_name", "created_at", "updated_at")
-    computed = {"default_subject_src": default_subject_src}
+    computed = {"default_subject_src": default_subject_src, "policies": collection_policies}
 
     def before_create(self, obj, values, relations, caller, **parents):
         default_owner(obj, relations, caller)

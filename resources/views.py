@@ -20,12 +20,20 @@ def parse_query(resource, listing=True):
 
 
 def load_object(resource, id_, caller):
-    """The ORM object if the caller may see it, else 404."""
+    """The ORM object, for a write, if the caller may see it, else 404.
+
+    The row is locked until the request commits (``FOR NO KEY UPDATE`` on PostgreSQL; SQLite write
+    requests hold the database's write lock from their first statement, see app/database.py), so
+    concurrent writes to one resource queue up: each sees the version the previous one committed,
+    a write without If-Match never fails on a version it did not ask about, and of several writes
+    carrying the same ETag exactly one wins (the others get 412 from check_if_match).
+    """
     model = resource.model
     query = select(model).where(model.id == id_)
     scope = resource.policy.scope(caller, resource)
     if scope is not None:
         query = query.where(scope)
+    query = query.with_for_update(key_share=True, of=model).execution_options(populate_existing=True)
     obj = db.session.execute(query).scalar_one_or_none()
     if obj is None:
         raise not_found(resource.type, id_)

@@ -3,6 +3,8 @@
 A relation's name, target types and cardinality come from the schema's Relationship field; the
 declaration in ``resources/`` only says which columns hold it.
 """
+from importlib import import_module
+
 from sqlalchemy import delete, func, insert, select
 
 from app.engine.registry import RESOURCES
@@ -176,11 +178,17 @@ class ToMany(Relation):
         )
         return {r[0] for r in rows}
 
-    def add(self, parent_id, ids):
+    def add(self, parent_id, ids, skip_existing=False):
+        """Insert link rows. ``skip_existing``: a row that another request inserted meanwhile is left
+        alone (``ON CONFLICT DO NOTHING`` on the table's unique constraint) instead of failing."""
         if ids:
             table = self.parent_column.table
+            statement = insert(table)
+            if skip_existing and db.engine.dialect.name in ("postgresql", "sqlite"):
+                dialect_insert = import_module(f"sqlalchemy.dialects.{db.engine.dialect.name}").insert
+                statement = dialect_insert(table).on_conflict_do_nothing()
             db.session.execute(
-                insert(table),
+                statement,
                 [{self.parent_column.key: parent_id, self.member_column.key: i} for i in ids],
             )
 

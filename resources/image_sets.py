@@ -1,0 +1,214 @@
+"""images, image_sets (nested in collections), languages and publications (API §7.2)."""
+from sqlalchemy import func, select, update
+
+from app.engine.body import resolve_targets, Input
+from app.engine.errors import ApiError, invalid, not_found
+from app.engine.filters import Equals
+from app.engine.http import dialect
+from app.engine.relations import ToMany, ToOne
+from app.engine.resource import Resource
+from app.extensions import db
+from app.models import Collection
+from app.models.image_sets import Image, ImageSet, ImageSetImage, ImageSetLanguage, Language, Publication
+from app.policies import forbidden
+from app.policies.collections import visible_collections
+from app.policies.image_sets import ImagePolicy, ImageSetPolicy, PublicationPolicy, image_set_policies
+from app.policies import PublicReadPolicy
+from schemas.image_sets import ImageSchema, ImageSetSchema, LanguageSchema, PublicationSchema
+
+ISI = ImageSetImage
+THUMBNAIL_WIDTH = 600
+
+
+def thumbnail_url(kind, uri, iiif_url, api_version, level, width):
+    """A IIIF size URL the image service can serve, else the static image, else None."""
+    if kind == "iiif" and iiif_url:
+        small_enough = width is not None and width <= THUMBNAIL_WIDTH
+        if level and level >= 1 and not small_enough:
+            size = f"{THUMBNAIL_WIDTH},"  # width-only sizes need level 1 in every version
+        else:
+            size = "max" if api_version == "v3" else "full"
+        quality = "native" if api_version == "v1" else "default"
+        return f"{iiif_url}/full/{size}/0/{quality}.jpg"
+    return uri
+
+
+def thumbnails(ids, caller):
+    """The first image by weight of each image set of a page, in one statement."""
+    first = (
+        select(ISI.image_id).join(Image, Image.id == ISI.image_id).where(ISI.image_set_id == ImageSet.id)
+        .order_by(Image.weight, ISI.id).limit(1).scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(ImageSet.id, Image.kind, Image.uri, Image.iiif_url, Image.api_version, Image.service_level,
+               Image.width)
+        .join(Image, Image.id == first)
+        .where(ImageSet.id.in_(list(ids)))
+    )
+    return {row[0]: thumbnail_url(*row[1:]) for row in rows}
+
+
+def image_counts(ids, caller):
+    rows = db.session.execute(
+        select(ISI.image_set_id, func.count()).where(ISI.image_set_id.in_(list(ids))).group_by(ISI.image_set_id)
+    )
+    counts = dict(rows.all())
+    return {i: counts.get(i, 0) for i in ids}
+
+
+def attribute_pointer(resource_type, name):
+    return f"/{resource_type}/{name}" if dialect().panoptes else f"/data/attributes/{name}"
+
+
+def languages_by_code(value, pointer):
+    """``allowed_languages`` given as a list of codes → language linkage; unknown codes → 422."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise invalid(pointer, "allowed_languages: must be a list of language codes.")
+    codes = list(dict.fromkeys(v.strip().lower() for v in value))
+    found = dict(db.session.execute(select(Language.code, Language.id).where(Language.code.in_(codes))).all())
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise invalid(pointer, f"allowed_languages: unknown language codes: {', '.join(unknown)}.",
+                      code="unknown_language")
+    return [("languages", found[c]) for c in codes]
+
+
+publication_id = (
+    select(Publication.id).where(Publication.image_set_id == ImageSet.id).scalar_subquery().label("publication_id")
+)
+
+
+class Images(Resource):
+    type = "images"
+    model = Image
+    schema = ImageSchema
+    policy = ImagePolicy()
+    relations = {"owner": ToOne(Image.creator_id)}
+    filters = {"kind": Equals(Image.kind)}
+    sorts = ("weight", "name", "created_at", "updated_at")
+
+    def before_create(self, obj, values, relations, caller, **parents):
+        obj.creator_id = caller.user_id
+        self._check(obj)
+
+    def before_update(self, obj, values, relations, caller):
+        merged = {k: values.get(k, getattr(obj, k)) for k in ("kind", "uri", "iiif_url")}
+        self._check(type("Image", (), merged))
+
+    def _check(self, image):
+        kind = image.kind or "image"
+        if kind == "iiif" and not image.iiif_url:
+            raise invalid(attribute_pointer("images", "iiif_url"), "iiif_url: an iiif image needs its service URL.")
+        if kind == "image" and not image.uri:
+            raise invalid(attribute_pointer("images", "uri"), "uri: an image needs the URL of its file.")
+
+
+class ImageSets(Resource):
+    type = "image_sets"
+    model = ImageSet
+    schema = ImageSetSchema
+    policy = ImageSetPolicy()
+    relations = {
+        "collection": ToOne(ImageSet.collection_id),
+        "owner": ToOne(ImageSet.creator_id),
+        "images": ToMany(ISI.image_set_id, ISI.image_id, ISI.id, param="image_set_id",
+                         add_action="link", remove_action="unlink"),
+        "allowed_languages": ToMany(ImageSetLanguage.image_set_id, ImageSetLanguage.language_id,
+                                    ImageSetLanguage.id, param="image_set_id"),
+        "publication": ToOne(publication_id),
+    }
+    filters = {"collection_id": Equals(ImageSet.collection_id, "id")}
+    sorts = ("name", "created_at", "updated_at")
+    computed = {"thumbnail": thumbnails, "image_count": image_counts, "policies": image_set_policies}
+    attribute_relations = {"allowed_languages": languages_by_code}
+    delete_answers_document = True
+
+    def route_bases(self):
+        return ["/collections/<resid:collection_id>/image-sets", "/image_sets"]
+
+    def row_path(self, row):
+        return f"/collections/{row[self.index['collection_id']]}/image-sets/{row[0]}"
+
+    def _collection(self, collection_id, caller):
+        """The collection of a nested URL if the caller may see it, else 404."""
+        query = select(Collection).where(Collection.id == collection_id)
+        scope = visible_collections(caller)
+        if scope is not None:
+            query = query.where(scope)
+        collection = db.session.execute(query).scalar_one_or_none()
+        if collection is None:
+            raise not_found("collections", collection_id)
+        return collection
+
+    def list_constraints(self, parents, caller):
+        if "collection_id" in parents:
+            self._collection(parents["collection_id"], caller)
+            return (ImageSet.collection_id == parents["collection_id"],), None
+        return (), None
+
+    def check_parents(self, parents, id_, caller):
+        if "collection_id" in parents:
+            found = db.session.execute(
+                select(ImageSet.id).where(ImageSet.id == id_, ImageSet.collection_id == parents["collection_id"])
+            ).first()
+            if found is None:
+                raise not_found(self.type, id_)
+
+    def before_create(self, obj, values, relations, caller, **parents):
+        if "collection_id" not in parents:
+            raise ApiError(405, "Image sets are created in a collection: POST /api/collections/{id}/image-sets.",
+                           code="method_not_allowed")
+        obj.collection_id = self._collection(parents["collection_id"], caller).id
+        obj.creator_id = caller.user_id
+
+    def after_write(self, obj, inputs, caller, creating):
+        if inputs.get("image_ids"):
+            add_images(obj.id, inputs["image_ids"], caller, attribute_pointer(self.type, "image_ids"))
+        if "published" in inputs:
+            if "manage" not in self.policy.rights(caller, obj):
+                raise forbidden("publish", detail="Only the image set's creator may publish it.")
+            set_published(obj.id, inputs["published"])
+
+
+def add_images(image_set_id, ids, caller, pointer):
+    """``image_ids``: add these images (each must be visible), keeping ones already in the set."""
+    inp = Input(relations={"image_ids": [("images", i) for i in ids]}, pointers={"image_ids": pointer})
+    resolve_targets(inp, caller)
+    relation = ImageSets.relations["images"]
+    present = relation.present(image_set_id, ids)
+    relation.add(image_set_id, [i for i in dict.fromkeys(ids) if i not in present])
+
+
+def set_published(image_set_id, published):
+    """Publish (create or re-activate the one publication) or unpublish (deactivate it)."""
+    existing = db.session.execute(select(Publication).where(Publication.image_set_id == image_set_id)).scalar()
+    if existing is None:
+        if published:
+            db.session.add(Publication(image_set_id=image_set_id, active=True))
+            db.session.flush()
+    elif existing.active != published:
+        existing.active = published
+
+
+class Languages(Resource):
+    type = "languages"
+    model = Language
+    schema = LanguageSchema
+    policy = PublicReadPolicy()
+    relations = {}
+    filters = {"code": Equals(Language.code, ignore_case=True)}
+    sorts = ("code", "name")
+    creatable = False
+    deletable = False
+
+
+class Publications(Resource):
+    type = "publications"
+    model = Publication
+    schema = PublicationSchema
+    policy = PublicationPolicy()
+    relations = {"image_set": ToOne(Publication.image_set_id)}
+    filters = {"active": Equals(Publication.active, "bool")}
+    sorts = ("created_at", "updated_at")
+    creatable = False
+    deletable = False
