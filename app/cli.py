@@ -128,7 +128,56 @@ def demo():
     click.echo(f"Try: curl {current_app.config.get('PUBLIC_URL') or 'http://127.0.0.1:5000'}/api/collections")
 
 
+@click.command("import-manifest")
+@click.argument("collection_id", type=click.IntRange(min=1))
+@click.argument("source")
+@click.option("--as", "login", required=True, help="Login of the user the image set is created for.")
+@click.option("--language", "languages", multiple=True, help="Preferred label language (repeat; default en).")
+@with_appcontext
+def import_manifest_command(collection_id, source, login, languages):
+    """Import a IIIF manifest (a URL, fetched safely, or a local file) as a new image set."""
+    import os
+
+    from app.auth import Caller
+    from app.engine.errors import ApiError
+    from app.engine.registry import RESOURCES
+    from app.models.image_sets import ImageSet
+    from app.services import safe_fetch
+    from app.services.iiif import ManifestError, loads_manifest, read_manifest
+    from app.services.importer import fetch_options, store_manifest
+
+    user = find_user_by_login(login)
+    if user is None:
+        _fail(f"No user with the login '{login}'.")
+    caller = Caller(user_id=user.id, login=user.login, admin=user.admin)
+    image_sets = RESOURCES["image_sets"]
+    try:
+        collection = image_sets._collection(collection_id, caller)
+        image_sets.policy.may_create(caller, ImageSet(collection_id=collection.id, creator_id=user.id), None)
+    except ApiError as error:
+        _fail(error.detail)
+    try:
+        if os.path.isfile(source):
+            with open(source, "rb") as handle:
+                doc = loads_manifest(handle.read())
+        else:
+            doc, _result = safe_fetch.fetch_json(source, **fetch_options(current_app.config))
+        manifest = read_manifest(doc, languages or ("en",))
+    except safe_fetch.FetchRefused as refused:
+        _fail(f"Could not fetch the manifest ({refused.code}): {refused.message}")
+    except ManifestError as error:
+        _fail(error.message)
+    with click.progressbar(length=len(manifest.images), label="Importing images", file=None) as bar:
+        new_id = store_manifest(manifest, collection.id, user.id, progress=bar.update)
+    db.session.commit()
+    counts = manifest.counts
+    click.echo(f"Imported '{manifest.name}': {counts['images']} images from {counts['canvases']} canvases "
+               f"({counts['skipped_canvases']} skipped).")
+    click.echo(new_id)
+
+
 def init_app(app):
+    app.cli.add_command(import_manifest_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(groups_cli)
     app.cli.add_command(tokens_cli)

@@ -1,0 +1,57 @@
+"""POST /api/collections/{collection_id}/import/manifest: a new image set from a IIIF manifest (API §7.3)."""
+from flask import current_app, request
+
+from app.engine.body import read_json
+from app.engine.errors import ApiError
+from app.engine.fetch import fetch_one
+from app.engine.http import context, dialect, require_caller, respond_result
+from app.engine.params import parse
+from app.engine.registry import RESOURCES
+from app.extensions import db
+from app.models.image_sets import ImageSet
+from app.services import safe_fetch
+from app.services.iiif import ManifestError, NoImages, parse_accept_language, read_manifest
+from app.services.importer import fetch_options, store_manifest
+from resources import api
+from resources.views import commit
+
+
+def manifest_url(body):
+    """The manifest URL from ``{"manifest": url}`` or a JSON:API document with it as an attribute."""
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        value, pointer = (body["data"].get("attributes") or {}).get("manifest"), "/data/attributes/manifest"
+    elif isinstance(body, dict):
+        value, pointer = body.get("manifest"), "/manifest"
+    else:
+        raise ApiError(400, "The body must be a JSON object: {\"manifest\": \"https://…\"}.", pointer="")
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(422, "manifest: the URL of a IIIF manifest is required.", code="invalid", pointer=pointer)
+    return value.strip(), pointer
+
+
+@api.post("/collections/<resid:collection_id>/import/manifest")
+def import_manifest(collection_id):
+    caller = require_caller()
+    image_sets = RESOURCES["image_sets"]
+    collection = image_sets._collection(collection_id, caller)
+    probe = ImageSet(collection_id=collection.id, creator_id=caller.user_id)
+    image_sets.policy.may_create(caller, probe, None)
+    query = parse(request.args, image_sets, dialect(), current_app.config, listing=False)
+    url, pointer = manifest_url(read_json())
+    try:
+        doc, _result = safe_fetch.fetch_json(url, **fetch_options(current_app.config))
+    except safe_fetch.FetchRefused as refused:
+        current_app.logger.info("manifest fetch refused: %s (%s) %s", refused.code, refused.address, refused.url)
+        raise ApiError(422, f"manifest: could not fetch the manifest ({refused.code}): {refused.message}",
+                       code=refused.code, pointer=pointer) from None
+    languages = parse_accept_language(request.headers.get("Accept-Language"))
+    try:
+        manifest = read_manifest(doc, languages or ("en",))
+    except ManifestError as error:
+        code = "no_images" if isinstance(error, NoImages) else "not_a_manifest"
+        raise ApiError(422, f"manifest: {error.message}", code=code, pointer=pointer) from None
+    new_id = store_manifest(manifest, collection.id, caller.user_id)
+    commit()
+    result = fetch_one(image_sets, new_id, query, caller, dialect())
+    location = context().root + image_sets.row_path(result.rows[0])
+    return respond_result(result, status=201, headers={"Location": location}, meta={"import": manifest.counts})
