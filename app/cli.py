@@ -144,7 +144,7 @@ def import_manifest_command(collection_id, source, login, languages):
     from app.models.image_sets import ImageSet
     from app.services import safe_fetch
     from app.services.iiif import ManifestError, loads_manifest, read_manifest
-    from app.services.importer import fetch_options, store_manifest
+    from app.services.importer import store_manifest
 
     user = find_user_by_login(login)
     if user is None:
@@ -161,7 +161,7 @@ def import_manifest_command(collection_id, source, login, languages):
             with open(source, "rb") as handle:
                 doc = loads_manifest(handle.read())
         else:
-            doc, _result = safe_fetch.fetch_json(source, **fetch_options(current_app.config))
+            doc, _result = safe_fetch.fetch_json(source, **safe_fetch.options_from_settings(current_app.config))
         manifest = read_manifest(doc, languages or ("en",))
     except safe_fetch.FetchRefused as refused:
         _fail(f"Could not fetch the manifest ({refused.code}): {refused.message}")

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models.image_sets import ImageSet
 from app.services import safe_fetch
 from app.services.iiif import ManifestError, NoImages, parse_accept_language, read_manifest
-from app.services.importer import fetch_options, store_manifest
+from app.services.importer import store_manifest
 from resources import api
 from resources.views import commit
 
@@ -39,7 +39,7 @@ def import_manifest(collection_id):
     query = parse(request.args, image_sets, dialect(), current_app.config, listing=False)
     url, pointer = manifest_url(read_json())
     try:
-        doc, _result = safe_fetch.fetch_json(url, **fetch_options(current_app.config))
+        doc, _result = safe_fetch.fetch_json(url, **safe_fetch.options_from_settings(current_app.config))
     except safe_fetch.FetchRefused as refused:
         current_app.logger.info("manifest fetch refused: %s (%s) %s", refused.code, refused.address, refused.url)
         raise ApiError(422, f"manifest: could not fetch the manifest ({refused.code}): {refused.message}",

@@ -12,8 +12,9 @@ read by the same code as a 3.0 manifest, so both versions follow the same rules:
   canvases without an image are skipped and counted;
 * the image service is picked deterministically: ImageService3, then 2, then 1.x, the version recognised
   from ``type``/``@type``, then ``@context``, then ``profile``, then ``protocol``;
-* with a service: ``kind`` "iiif", ``iiif_url`` = ``uri`` = the service id without a trailing slash and
-  ``api_version`` "v3"/"v2"/"v1"; without one: ``kind`` "image", ``uri`` = the resource id;
+* with a service: ``kind`` "iiif", ``iiif_url`` = ``uri`` = the service id without a trailing slash,
+  ``api_version`` "v3"/"v2"/"v1" and ``service_level`` from its profile; without one: ``kind`` "image",
+  ``uri`` = the resource id;
 * ``width``/``height`` from the canvas, then the resource, then the service;
 * text values (labels, summaries, metadata, attribution) picked from language maps: the requested
   languages in order, then ``en``, then ``none``/``@none``, then the first language given; several values
@@ -32,7 +33,8 @@ __all__ = [
 ]
 
 # The keys of every image dict, the attributes of an ``images`` resource (API §7.2).
-IMAGE_KEYS = ("name", "description", "uri", "kind", "iiif_url", "api_version", "mime_type",
+# ``service_level`` (0, 1, 2 or None, from the service profile) is extra: thumbnails depend on it.
+IMAGE_KEYS = ("name", "description", "uri", "kind", "iiif_url", "api_version", "service_level", "mime_type",
               "width", "height", "weight", "metadata")
 
 VALUE_SEPARATOR = "; "
@@ -279,8 +281,8 @@ def _types(obj):
     if other is None and value.__class__ is str:  # the common case, kept cheap
         return (value.strip().lower(),) if value else ()
     found = []
-    for value in (value, other):
-        for item in value if isinstance(value, list) else [value]:
+    for raw in (value, other):
+        for item in raw if isinstance(raw, list) else [raw]:
             if isinstance(item, str) and item:
                 found.append(item.strip().lower())
     return tuple(found)
@@ -514,6 +516,20 @@ def _service_version(service):
     return None
 
 
+_LEVEL = re.compile(r"level\s*([0-2])(?![0-9])")
+
+
+def _service_level(service):
+    """The compliance level a service's profile names (``level1``, ``…/2/level1.json``,
+    ``…compliance.html#level1``), or None."""
+    for profile in _as_list(service.get("profile")):
+        if isinstance(profile, str):
+            match = _LEVEL.search(profile.lower())
+            if match:
+                return int(match.group(1))
+    return None
+
+
 def _pick_service(image):
     best = None
     for service in _as_list(image.get("service")):
@@ -572,6 +588,7 @@ def _image_record(canvas, image, position, canvas_number, languages):
         "kind": kind,
         "iiif_url": iiif_url,
         "api_version": api_version,
+        "service_level": _service_level(service) if service is not None else None,
         "mime_type": mime_type,
         "width": width,
         "height": height,

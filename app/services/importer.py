@@ -59,9 +59,3 @@ def store_manifest(manifest, collection_id, creator_id, progress=None):
 
 __all__ = ["allocate_ids", "store_manifest"]
 
-
-def fetch_options(config):
-    """Keyword arguments for ``safe_fetch.fetch`` from the settings (API §1, §7.3)."""
-    total = float(config["MANIFEST_FETCH_TIMEOUT"])
-    return {"max_bytes": int(config["MANIFEST_MAX_BYTES"]), "timeout": total,
-            "connect_timeout": min(5.0, total), "allowlist": config["MANIFEST_FETCH_ALLOWLIST"]}
