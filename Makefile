@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 CLIENTS = tests/clients
 
-.PHONY: setup node serve test test-sqlite bench
+.PHONY: setup node serve test test-sqlite test-postgres bench load
 
 setup: $(VENV)/.installed
 
@@ -26,9 +26,24 @@ serve: setup
 	$(BIN)/flask --app wsgi demo
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-# Set up and run the whole suite.
+# Set up and run the whole suite twice: on PostgreSQL (a throw-away cluster on 127.0.0.1, Debian's
+# postgresql package installed when missing; see scripts/with-postgres.sh), then on SQLite.
 test: setup node
-	$(BIN)/pytest $(PYTEST_ARGS)
+	@status=0; \
+	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	exit $$status
+
+# One database only.
+test-postgres: setup node
+	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+test-sqlite: setup node
+	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python bench/collections_bench.py
+
+# Mixed read/write load against gunicorn (2 and 4 workers) on a throw-away PostgreSQL cluster.
+load: setup
+	bash scripts/with-postgres.sh $(BIN)/python bench/load_bench.py $(LOAD_ARGS)

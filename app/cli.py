@@ -156,6 +156,10 @@ def import_manifest_command(collection_id, source, login, languages):
         image_sets.policy.may_create(caller, ImageSet(collection_id=collection.id, creator_id=user.id), None)
     except ApiError as error:
         _fail(error.detail)
+    # no transaction stays open across the fetch: with SQLite a read snapshot kept that long makes the
+    # write below fail ("database is locked") as soon as another process has written meanwhile
+    collection_id, user_id = collection.id, user.id
+    db.session.rollback()
     try:
         if os.path.isfile(source):
             with open(source, "rb") as handle:
@@ -168,7 +172,7 @@ def import_manifest_command(collection_id, source, login, languages):
     except ManifestError as error:
         _fail(error.message)
     with click.progressbar(length=len(manifest.images), label="Importing images", file=None) as bar:
-        new_id = store_manifest(manifest, collection.id, user.id, progress=bar.update)
+        new_id = store_manifest(manifest, collection_id, user_id, progress=bar.update)
     db.session.commit()
     counts = manifest.counts
     click.echo(f"Imported '{manifest.name}': {counts['images']} images from {counts['canvases']} canvases "

@@ -24,7 +24,6 @@ def init_app(app):
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
-            event.listen(engine, "commit", _sqlite_committed)
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "connect", _postgres_utc)
         event.listen(engine, "before_cursor_execute", _count_statement)
@@ -53,17 +52,13 @@ def _sqlite_begin(connection):
     With the driver's default (deferred) transactions, two processes can both read a row, and the
     second to write then fails: with "database is locked" (a read snapshot cannot be upgraded) or with
     a stale version. Taking the lock first makes the writers of all processes queue (busy_timeout)
-    and read what the previous one committed, as row locks do on PostgreSQL. Reads, and whatever a
-    request does after it committed, stay deferred so they never wait.
+    and read what the previous one committed, as row locks do on PostgreSQL. Every transaction of a
+    write request is immediate (one that commits and then writes again must not read first and fail
+    to upgrade); GET requests and work outside requests stay deferred, so reads never wait.
     """
-    immediate = has_request_context() and request.method in WRITE_METHODS and not g.get("sqlite_committed")
+    immediate = has_request_context() and request.method in WRITE_METHODS
     # on the driver connection, so the statement is not counted as one of the request's queries
     connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def _sqlite_committed(_connection):
-    if has_request_context():
-        g.sqlite_committed = True
 
 
 def _postgres_utc(dbapi_connection, _record):

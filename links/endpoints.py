@@ -8,6 +8,7 @@
 """
 from flask import current_app, request
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_caller
 from app.engine import params
@@ -132,17 +133,30 @@ class RelationViews:
             ids = list(dict.fromkeys(i for _t, i in linkage))
             present = relation.present(obj.id, ids)
             if present:
-                listed = ", ".join(str(i) for i in ids if i in present)
-                raise ApiError(400, f"Validation failed: {relation.types[0]} {listed} "
-                               f"{'are' if len(present) > 1 else 'is'} already in the "
-                               f"{self.resource.type.rstrip('s')}'s {rel}.", code="duplicate_link",
-                               pointer=f"/{rel}")
-            relation.add(obj.id, ids)
+                raise self._duplicate(relation, ids, present)
+            try:
+                relation.add(obj.id, ids)
+            except IntegrityError as exc:
+                # the unique constraint caught a member added meanwhile by another route (the parent
+                # row is locked, so not through this one), or a member deleted meanwhile
+                db.session.rollback()
+                present = relation.present(obj.id, ids)
+                if present:
+                    raise self._duplicate(relation, ids, present) from exc
+                raise ApiError(409, "The change conflicts with existing data (a duplicate or a missing "
+                               "reference).", code="conflict") from exc
         else:
             self._set_to_one(relation, obj.id, linkage)
         bump_version(self.resource, obj.id)
         commit()
         return show_response(self.resource, obj.id)
+
+    def _duplicate(self, relation, ids, present):
+        listed = ", ".join(str(i) for i in ids if i in present)
+        return ApiError(400, f"Validation failed: {relation.types[0]} {listed} "
+                        f"{'are' if len(present) > 1 else 'is'} already in the "
+                        f"{self.resource.type.rstrip('s')}'s {relation.name}.", code="duplicate_link",
+                        pointer=f"/{relation.name}")
 
     def unlink_ids(self, id, rel, ids, **parents):
         """DELETE …/links/<rel>/<comma-separated ids> (``%2C`` arrives decoded)."""
@@ -208,7 +222,7 @@ class RelationViews:
         ids = list(dict.fromkeys(i for _t, i in linkage))
         if method == "POST":
             present = relation.present(obj.id, ids)
-            relation.add(obj.id, [i for i in ids if i not in present])
+            relation.add(obj.id, [i for i in ids if i not in present], skip_existing=True)
         elif method == "PATCH":
             relation.replace(obj.id, ids)
             self.resource.after_unlink(obj.id, relation, None)

@@ -19,11 +19,26 @@ from resources.views import commit
 def manifest_url(body):
     """The manifest URL from ``{"manifest": url}`` or a JSON:API document with it as an attribute."""
     if isinstance(body, dict) and isinstance(body.get("data"), dict):
-        value, pointer = (body["data"].get("attributes") or {}).get("manifest"), "/data/attributes/manifest"
+        data = body["data"]
+        if data.get("type") not in (None, "image_sets"):
+            raise ApiError(409, f"This endpoint takes image_sets, not '{data['type']}'.", code="type_mismatch",
+                           pointer="/data/type")
+        attributes = data.get("attributes") if isinstance(data.get("attributes"), dict) else {}
+        unknown = [f"/data/attributes/{k}" for k in attributes if k != "manifest"]
+        unknown += [f"/data/relationships/{k}" for k in (data.get("relationships") or {})]
+        value, pointer = attributes.get("manifest"), "/data/attributes/manifest"
     elif isinstance(body, dict):
-        value, pointer = body.get("manifest"), "/manifest"
+        if "manifest" not in body and isinstance(body.get("image_sets"), dict):  # the Panoptes wrapper
+            body, base = body["image_sets"], "/image_sets"
+        else:
+            base = ""
+        unknown = [f"{base}/{k}" for k in body if k not in ("manifest", "http_cache")]
+        value, pointer = body.get("manifest"), f"{base}/manifest"
     else:
         raise ApiError(400, "The body must be a JSON object: {\"manifest\": \"https://…\"}.", pointer="")
+    if unknown:  # API §4: unknown fields are named, not ignored
+        raise ApiError(422, f"{unknown[0].rsplit('/', 1)[-1]}: is not accepted here; send only the manifest URL.",
+                       code="unknown_attribute", pointer=unknown[0])
     if not isinstance(value, str) or not value.strip():
         raise ApiError(422, "manifest: the URL of a IIIF manifest is required.", code="invalid", pointer=pointer)
     return value.strip(), pointer
@@ -38,6 +53,9 @@ def import_manifest(collection_id):
     image_sets.policy.may_create(caller, probe, None)
     query = parse(request.args, image_sets, dialect(), current_app.config, listing=False)
     url, pointer = manifest_url(read_json())
+    # End the read transaction before the fetch (up to MANIFEST_FETCH_TIMEOUT): on SQLite a write request's
+    # transaction holds the database's write lock, and no transaction should wait on a remote server.
+    db.session.rollback()
     try:
         doc, _result = safe_fetch.fetch_json(url, **safe_fetch.options_from_settings(current_app.config))
     except safe_fetch.FetchRefused as refused:
@@ -50,6 +68,9 @@ def import_manifest(collection_id):
     except ManifestError as error:
         code = "no_images" if isinstance(error, NoImages) else "not_a_manifest"
         raise ApiError(422, f"manifest: {error.message}", code=code, pointer=pointer) from None
+    # the rights checked above may have changed during the fetch: checked again in the writing transaction
+    collection = image_sets._collection(collection_id, caller)
+    image_sets.policy.may_create(caller, ImageSet(collection_id=collection.id, creator_id=caller.user_id), None)
     new_id = store_manifest(manifest, collection.id, caller.user_id)
     commit()
     result = fetch_one(image_sets, new_id, query, caller, dialect())

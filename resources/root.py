@@ -1,4 +1,6 @@
 """GET /api (the entry point), GET /api/me and GET /api/health."""
+import functools
+
 from flask import current_app, request
 from sqlalchemy import text
 
@@ -37,6 +39,14 @@ def me():
     return show_response(RESOURCES["users"], caller.user_id)
 
 
+@functools.cache
+def migration_head():
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory(current_app.extensions["migrate"].directory).get_heads()
+    return heads[0] if len(heads) == 1 else ",".join(sorted(heads))
+
+
 @api.get("/health")
 def health():
     """For load balancers: 200 while the database answers, 503 while it does not."""
@@ -46,8 +56,11 @@ def health():
     except Exception as exc:  # any database failure means unhealthy
         db.session.rollback()
         current_app.logger.warning("health check failed: %s", exc)
-        raise ApiError(503, "The database is not reachable.", code="database_unavailable")
-    meta = {"status": "ok", "database": "ok", "migration": head}
+        raise ApiError(503, "The database is not reachable.", code="database_unavailable",
+                       headers={"Retry-After": "1"})
+    # migration: the database's revision; migration_head: the newest this code ships
+    meta = {"status": "ok", "database": "ok", "migration": head, "migration_head": migration_head(),
+            "migrated": head == migration_head()}
     if dialect().panoptes:
         return respond({"health": meta})
     return respond({"jsonapi": JSONAPI_VERSION, "meta": meta})

@@ -31,12 +31,21 @@ class IdList(fields.List):
 URL = validate.URL(schemes={"http", "https"}, require_tld=False)
 
 
+class ServiceURL(fields.Str):
+    """An IIIF image service's id, kept without a trailing slash (as the import stores it, API §7.3), so
+    URLs built under it (``{iiif_url}/full/…``) have no empty segment."""
+
+    def _deserialize(self, value, attr, data, **kw):
+        text = super()._deserialize(value, attr, data, **kw)
+        return text.rstrip("/") if isinstance(text, str) else text
+
+
 class ImageSchema(BaseSchema):
     name = fields.Str(validate=validate.Length(max=2000))
     description = fields.Str(validate=validate.Length(max=100000))
     uri = fields.Str(allow_none=True, validate=validate.Length(max=4000))
     kind = fields.Str(validate=validate.OneOf(IMAGE_KINDS))
-    iiif_url = fields.Str(allow_none=True, validate=[validate.Length(max=4000), URL])
+    iiif_url = ServiceURL(allow_none=True, validate=[validate.Length(max=4000), URL])
     api_version = fields.Str(allow_none=True, validate=validate.OneOf(IIIF_VERSIONS))
     mime_type = fields.Str(allow_none=True, validate=validate.Length(max=255))
     width = fields.Int(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))

@@ -5,7 +5,7 @@ other collection role access. Image set: its creator has all four; the collectio
 write, delete; others the collection is shared with access. A published image set is readable by
 anyone (with no rights beyond reading). Only the creator publishes (manage).
 """
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, exists, false, null, or_, select, true
 
 from app.extensions import db
 from app.models import Collection, CollectionRole
@@ -65,12 +65,17 @@ def _caller_columns(caller):
 def image_set_policies(ids, caller):
     """``policies`` of a page of image sets, in one statement."""
     owns, role = _caller_columns(caller)
+    # an `owner` collection role gives the owner's rights, as ImageSetPolicy.rights (roles_on) does
+    held = null().label("held") if caller.anonymous else select(CollectionRole.roles).where(
+        CollectionRole.collection_id == Collection.id, CollectionRole.user_id == caller.user_id
+    ).scalar_subquery().label("held")
     rows = db.session.execute(
-        select(ImageSet.id, ImageSet.creator_id, owns, role)
+        select(ImageSet.id, ImageSet.creator_id, owns, role, held)
         .join(Collection, Collection.id == ImageSet.collection_id)
         .where(ImageSet.id.in_(list(ids)))
     )
-    return {i: rights_for(caller, creator, bool(o), bool(r)) for i, creator, o, r in rows}
+    return {i: rights_for(caller, creator, bool(o) or "owner" in (h or []), bool(r))
+            for i, creator, o, r, h in rows}
 
 
 def collection_policies(ids, caller):

@@ -1,0 +1,294 @@
+"""No lost writes: the real server (gunicorn, 4 workers) on the test database, hit from several threads.
+
+Runs on whichever database the suite runs on (SQLite by default, PostgreSQL with TEST_DATABASE_URL;
+`make test` runs both). Each scenario fires a bounded number of overlapping requests (8 threads, short
+timeouts) and then checks, against the database itself, that every acknowledged write is there, that
+nothing is duplicated, that exactly the losers of an If-Match race got 412, and that no answer was a 5xx.
+To cover a new family, add a Scenario subclass (see tests/concurrency.py) and list it in SCENARIOS.
+"""
+import json
+
+import pytest
+
+from tests.concurrency import Call, Env, Scenario, fire, statuses
+from tests.conftest import JSONAPI, PANOPTES, jsonapi_body
+from tests.gunicorn_server import GunicornServer
+
+WORKERS = 4
+
+
+@pytest.fixture(scope="module")
+def server(_migrated_app):
+    with GunicornServer(_migrated_app.config["SQLALCHEMY_DATABASE_URI"], workers=WORKERS) as running:
+        yield running
+
+
+@pytest.fixture
+def env(app, people, client, server):
+    return Env(app, people, client, server.base_url)
+
+
+def make_collection(env, owner, display_name="Concurrency"):
+    doc = env.post(owner, "/api/collections", jsonapi_body("collections", {"display_name": display_name}))
+    return int(doc["data"]["id"])
+
+
+def make_subjects(env, owner, count):
+    ids = []
+    for i in range(count):
+        body = jsonapi_body("subjects", {"locations": [{"image/jpeg": f"https://img.example.org/{i}.jpg"}],
+                                         "metadata": {"n": i}})
+        ids.append(int(env.post(owner, "/api/subjects", body)["data"]["id"]))
+    return ids
+
+
+def version_of(env, table, id_):
+    return env.scalar(f"SELECT lock_version FROM {table} WHERE id = :id", id=id_)
+
+
+def links_of(env, collection_id):
+    """{subject id: number of link rows} of one collection, counted in the database."""
+    rows = env.rows("SELECT subject_id, COUNT(*) FROM collection_subjects WHERE collection_id = :c "
+                    "GROUP BY subject_id", c=collection_id)
+    return {subject: count for subject, count in rows}
+
+
+# -- collections family ------------------------------------------------------------------------------
+
+class PanoptesLinkAdds(Scenario):
+    """POST /links/subjects to one collection: 24 different subjects, 8 of them sent twice."""
+
+    name = "panoptes link adds"
+    SUBJECTS, TWICE = 24, 8
+
+    def prepare(self, env):
+        owner = env.people.user("alice")
+        self.collection = make_collection(env, owner)
+        self.subjects = make_subjects(env, owner, self.SUBJECTS)
+        self.version = version_of(env, "collections", self.collection)
+        headers = owner.panoptes(**{"Content-Type": "application/json"})
+        path = f"/api/collections/{self.collection}/links/subjects"
+        calls = [Call("POST", path, headers, {"subjects": [str(s)]}, label=s) for s in self.subjects]
+        calls += [Call("POST", path, headers, {"subjects": [s]}, label=s) for s in self.subjects[:self.TWICE]]
+        return calls
+
+    def verify(self, env, outcomes):
+        for subject in self.subjects:
+            mine = statuses(outcomes, subject)
+            expected = {200: 1, 400: 1} if subject in self.subjects[:self.TWICE] else {200: 1}
+            assert mine == expected, (subject, mine)
+        for outcome in outcomes:
+            if outcome.status == 400:
+                assert "already in" in outcome.body["errors"][0]["message"], outcome.body
+        assert links_of(env, self.collection) == {s: 1 for s in self.subjects}
+        # every acknowledged add gave the collection a new version; none was lost
+        assert version_of(env, "collections", self.collection) == self.version + statuses(outcomes)[200]
+
+
+class JsonApiLinkAdds(Scenario):
+    """POST /relationships/subjects with overlapping pairs: idempotent, every member once."""
+
+    name = "json:api link adds"
+    SUBJECTS = 16
+
+    def prepare(self, env):
+        owner = env.people.user("alice")
+        self.collection = make_collection(env, owner)
+        self.subjects = make_subjects(env, owner, self.SUBJECTS)
+        headers = owner.jsonapi(**{"Content-Type": JSONAPI})
+        path = f"/api/collections/{self.collection}/relationships/subjects"
+        calls = []
+        for round_ in range(2):
+            for i, subject in enumerate(self.subjects):
+                pair = [subject, self.subjects[(i + 1 + round_) % self.SUBJECTS]]
+                calls.append(Call("POST", path, headers, {"data": [{"type": "subjects", "id": str(s)} for s in pair]}))
+        return calls
+
+    def verify(self, env, outcomes):
+        assert statuses(outcomes) == {204: len(outcomes)}
+        assert links_of(env, self.collection) == {s: 1 for s in self.subjects}
+
+
+def _patch(owner, collection, description, if_match=None, label=""):
+    extra = {"Content-Type": JSONAPI}
+    if if_match:
+        extra["If-Match"] = if_match
+    body = jsonapi_body("collections", {"description": description}, id_=collection)
+    return Call("PATCH", f"/api/collections/{collection}", owner.jsonapi(**extra), body, label=label)
+
+
+class PatchesWithOneETag(Scenario):
+    """12 PATCHes all carrying the ETag read before: exactly one wins, the other 11 get 412."""
+
+    name = "patches with one If-Match"
+    CALLS = 12
+
+    def prepare(self, env):
+        owner = env.people.user("alice")
+        self.collection = make_collection(env, owner)
+        self.version = version_of(env, "collections", self.collection)
+        response = env.client.get(f"/api/collections/{self.collection}", headers=owner.jsonapi())
+        etag = response.headers["ETag"]
+        return [_patch(owner, self.collection, f"if-match {i}", etag) for i in range(self.CALLS)]
+
+    def verify(self, env, outcomes):
+        assert statuses(outcomes) == {200: 1, 412: self.CALLS - 1}
+        winner = next(o for o in outcomes if o.status == 200)
+        assert env.scalar("SELECT description FROM collections WHERE id = :id", id=self.collection) == \
+            winner.call.body["data"]["attributes"]["description"]
+        assert version_of(env, "collections", self.collection) == self.version + 1
+
+
+class PatchesMixed(Scenario):
+    """8 PATCHes without If-Match and 8 with the ETag read before, interleaved: every one without
+    succeeds, at most one with it does, the others with it get 412, and no success is lost."""
+
+    name = "patches with and without If-Match"
+    EACH = 8
+
+    def prepare(self, env):
+        owner = env.people.user("alice")
+        self.collection = make_collection(env, owner)
+        self.version = version_of(env, "collections", self.collection)
+        etag = env.client.get(f"/api/collections/{self.collection}", headers=owner.jsonapi()).headers["ETag"]
+        calls = []
+        for i in range(self.EACH):
+            calls.append(_patch(owner, self.collection, f"plain {i}", label="plain"))
+            calls.append(_patch(owner, self.collection, f"if-match {i}", etag, label="if-match"))
+        return calls
+
+    def verify(self, env, outcomes):
+        assert statuses(outcomes, "plain") == {200: self.EACH}
+        guarded = statuses(outcomes, "if-match")
+        assert set(guarded) <= {200, 412} and guarded.get(200, 0) <= 1, guarded
+        successes = [o for o in outcomes if o.status == 200]
+        # each success bumped the version once: none was overwritten unseen or lost
+        assert version_of(env, "collections", self.collection) == self.version + len(successes)
+        final = env.scalar("SELECT description FROM collections WHERE id = :id", id=self.collection)
+        assert final in {o.call.body["data"]["attributes"]["description"] for o in successes}
+
+
+class Creates(Scenario):
+    """24 subjects and 12 collections created at once by three users: all there, once each."""
+
+    name = "creates"
+
+    def prepare(self, env):
+        owners = [env.people.user(login) for login in ("alice", "bob", "carol")]
+        calls = []
+        for i in range(24):
+            owner = owners[i % 3]
+            body = jsonapi_body("subjects", {"locations": [{"image/png": f"https://img.example.org/c{i}.png"}],
+                                             "metadata": {"i": i}})
+            calls.append(Call("POST", "/api/subjects", owner.jsonapi(**{"Content-Type": JSONAPI}), body,
+                              label="subjects"))
+        for i in range(12):
+            owner = owners[i % 3]
+            body = {"collections": {"display_name": f"Made at once {i}"}}
+            calls.append(Call("POST", "/api/collections", owner.panoptes(**{"Content-Type": PANOPTES}), body,
+                              label="collections"))
+        return calls
+
+    def verify(self, env, outcomes):
+        assert statuses(outcomes) == {201: len(outcomes)}
+        subjects = [int(o.body["data"]["id"]) for o in outcomes if o.label == "subjects"]
+        collections = [int(o.body["collections"][0]["id"]) for o in outcomes if o.label == "collections"]
+        assert len(set(subjects)) == len(subjects) and len(set(collections)) == len(collections)
+        assert sorted(subjects) == [r[0] for r in env.rows("SELECT id FROM subjects ORDER BY id")]
+        assert sorted(collections) == [r[0] for r in env.rows("SELECT id FROM collections ORDER BY id")]
+        names = {r[0] for r in env.rows("SELECT display_name FROM collections")}
+        assert names == {f"Made at once {i}" for i in range(12)}
+
+
+class UniqueGroupNames(Scenario):
+    """12 users create a group named Team / team / TEAM at once: the case-insensitive unique index lets
+    exactly one through; the others get 409, never a 5xx."""
+
+    name = "unique group names"
+
+    def prepare(self, env):
+        calls = []
+        for i in range(12):
+            person = env.people.user(f"member{i}")
+            name = ("Team", "team", "TEAM")[i % 3]
+            body = jsonapi_body("user_groups", {"name": name, "display_name": f"Team {i}"})
+            calls.append(Call("POST", "/api/user_groups", person.jsonapi(**{"Content-Type": JSONAPI}), body))
+        return calls
+
+    def verify(self, env, outcomes):
+        assert statuses(outcomes) == {201: 1, 409: len(outcomes) - 1}
+        assert env.scalar("SELECT COUNT(*) FROM user_groups WHERE lower(name) = 'team'") == 1
+        winner = next(o for o in outcomes if o.status == 201)
+        group = int(winner.body["data"]["id"])
+        # the winner's creator administers it; the losers left no membership behind
+        assert env.scalar("SELECT COUNT(*) FROM memberships WHERE user_group_id = :g", g=group) == 1
+        assert env.scalar("SELECT COUNT(*) FROM memberships") == 1
+
+
+class UniqueCollectionRoles(Scenario):
+    """10 identical role grants at once (same collection, same user): one 201, the others 409."""
+
+    name = "unique collection roles"
+
+    def prepare(self, env):
+        owner = env.people.user("alice")
+        guest = env.people.user("bob")
+        self.collection = make_collection(env, owner)
+        body = jsonapi_body("collection_roles", {"roles": ["collaborator"]}, {
+            "collection": {"data": {"type": "collections", "id": str(self.collection)}},
+            "user": {"data": {"type": "users", "id": str(guest.id)}},
+        })
+        self.guest = guest.id
+        return [Call("POST", "/api/collection_roles", owner.jsonapi(**{"Content-Type": JSONAPI}), body)
+                for _ in range(10)]
+
+    def verify(self, env, outcomes):
+        assert statuses(outcomes) == {201: 1, 409: 9}
+        assert env.scalar("SELECT COUNT(*) FROM collection_roles WHERE collection_id = :c AND user_id = :u",
+                          c=self.collection, u=self.guest) == 1
+
+
+class Deletes(Scenario):
+    """8 DELETEs of one collection at once: one 204, the others 404 (it is gone), links cascade."""
+
+    name = "deletes"
+
+    def prepare(self, env):
+        owner = env.people.user("alice")
+        self.collection = make_collection(env, owner)
+        subjects = make_subjects(env, owner, 3)
+        env.post(owner, f"/api/collections/{self.collection}/links/subjects",
+                 {"subjects": [str(s) for s in subjects]}, panoptes=True)
+        return [Call("DELETE", f"/api/collections/{self.collection}", owner.jsonapi()) for _ in range(8)]
+
+    def verify(self, env, outcomes):
+        assert statuses(outcomes) == {204: 1, 404: 7}
+        assert env.scalar("SELECT COUNT(*) FROM collections WHERE id = :c", c=self.collection) == 0
+        assert links_of(env, self.collection) == {}
+        assert env.scalar("SELECT COUNT(*) FROM subjects") == 3
+
+
+SCENARIOS = [PanoptesLinkAdds, JsonApiLinkAdds, PatchesWithOneETag, PatchesMixed, Creates, UniqueGroupNames,
+             UniqueCollectionRoles, Deletes]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name.replace(" ", "-"))
+def test_no_lost_writes(env, scenario):
+    outcomes = scenario().run(env)
+    database = env.app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0]
+    print(f"[{database}, {WORKERS} workers] {scenario.name}: {len(outcomes)} requests, "
+          f"statuses {dict(sorted(statuses(outcomes).items()))}")
+
+
+def test_every_request_is_logged_once_with_its_id(env, server):
+    """The structured request log under gunicorn: one JSON line per request, carrying its id."""
+    owner = env.people.user("alice")
+    calls = [Call("GET", "/api/collections", owner.jsonapi(**{"X-Request-Id": f"load-{i}"})) for i in range(16)]
+    outcomes = fire(env.base_url, calls)
+    assert [o.headers["X-Request-Id"] for o in outcomes] == [f"load-{i}" for i in range(16)]
+    lines = [json.loads(line) for line in server.log_text().splitlines() if line.startswith("{")]
+    ours = [line for line in lines if line.get("request_id", "").startswith("load-")]
+    assert sorted(line["request_id"] for line in ours) == sorted(f"load-{i}" for i in range(16))
+    for line in ours:
+        assert line["method"] == "GET" and line["path"] == "/api/collections" and line["status"] == 200
+        assert line["caller"] == owner.id and line["queries"] > 0 and line["duration_ms"] >= 0
