@@ -41,7 +41,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from sqlalchemy import insert, inspect, select, text  # noqa: E402
+from sqlalchemy import insert, inspect, select, text
 
 JSONAPI = "application/vnd.api+json"
 PANOPTES = "application/vnd.api+json; version=1"

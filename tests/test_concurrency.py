@@ -268,8 +268,83 @@ class Deletes(Scenario):
         assert env.scalar("SELECT COUNT(*) FROM subjects") == 3
 
 
+# -- image sets family ------------------------------------------------------------------------------
+
+def make_images(env, owner, count):
+    return [int(env.post(owner, "/api/images", jsonapi_body("images", {
+        "uri": f"https://static.example.org/{i}.jpg", "name": f"image {i}"}))["data"]["id"]) for i in range(count)]
+
+
+class ImageSetCreates(Scenario):
+    """16 image sets created at once in one collection (half in each dialect), each with its own images
+    and languages: all 201, each set there once with exactly what it was given."""
+
+    name = "image set creates"
+    SETS = 16
+
+    def prepare(self, env):
+        owner = env.people.user("alice")
+        self.collection = make_collection(env, owner)
+        images = make_images(env, owner, self.SETS + 1)
+        path = f"/api/collections/{self.collection}/image-sets"
+        self.expected = {}
+        calls = []
+        for i in range(self.SETS):
+            name = f"Set {i}"
+            self.expected[name] = ({images[i], images[i + 1]}, {("en", "fr", "de")[i % 3]})
+            inputs = {"name": name, "image_ids": [str(images[i]), str(images[i + 1])],
+                      "allowed_languages": sorted(self.expected[name][1])}
+            if i % 2:
+                calls.append(Call("POST", path, owner.panoptes(**{"Content-Type": PANOPTES}), {"image_sets": inputs},
+                                  label="panoptes"))
+            else:
+                calls.append(Call("POST", path, owner.jsonapi(**{"Content-Type": JSONAPI}),
+                                  jsonapi_body("image_sets", inputs), label="jsonapi"))
+        return calls
+
+    def verify(self, env, outcomes):
+        assert statuses(outcomes) == {201: self.SETS}
+        acknowledged = {int(o.body["data"]["id"]) if o.label == "jsonapi" else int(o.body["image_sets"][0]["id"])
+                        for o in outcomes}
+        rows = env.rows("SELECT id, name FROM image_sets WHERE collection_id = :c", c=self.collection)
+        assert {r[0] for r in rows} == acknowledged and len(rows) == self.SETS
+        for set_id, name in rows:
+            images = env.rows("SELECT image_id FROM image_set_images WHERE image_set_id = :s", s=set_id)
+            languages = env.rows("SELECT l.code FROM image_set_languages sl JOIN languages l "
+                                 "ON l.id = sl.language_id WHERE sl.image_set_id = :s", s=set_id)
+            assert sorted(r[0] for r in images) == sorted(self.expected[name][0])
+            assert {r[0] for r in languages} == self.expected[name][1] and len(languages) == 1
+
+
+class ImageSetLinkAdds(Scenario):
+    """Panoptes POST …/links/images to one image set: 16 images, 4 of them sent twice."""
+
+    name = "image set link adds"
+    IMAGES, TWICE = 16, 4
+
+    def prepare(self, env):
+        owner = env.people.user("alice")
+        collection = make_collection(env, owner)
+        doc = env.post(owner, f"/api/collections/{collection}/image-sets", jsonapi_body("image_sets", {"name": "S"}))
+        self.set_id = int(doc["data"]["id"])
+        self.images = make_images(env, owner, self.IMAGES)
+        path = f"/api/collections/{collection}/image-sets/{self.set_id}/links/images"
+        headers = owner.panoptes(**{"Content-Type": "application/json"})
+        calls = [Call("POST", path, headers, {"images": [str(i)]}, label=i) for i in self.images]
+        calls += [Call("POST", path, headers, {"images": [str(i)]}, label=i) for i in self.images[:self.TWICE]]
+        return calls
+
+    def verify(self, env, outcomes):
+        for image in self.images:
+            expected = {200: 1, 400: 1} if image in self.images[:self.TWICE] else {200: 1}
+            assert statuses(outcomes, image) == expected, image
+        rows = env.rows("SELECT image_id, COUNT(*) FROM image_set_images WHERE image_set_id = :s GROUP BY image_id",
+                        s=self.set_id)
+        assert dict(rows) == {i: 1 for i in self.images}
+
+
 SCENARIOS = [PanoptesLinkAdds, JsonApiLinkAdds, PatchesWithOneETag, PatchesMixed, Creates, UniqueGroupNames,
-             UniqueCollectionRoles, Deletes]
+             UniqueCollectionRoles, Deletes, ImageSetCreates, ImageSetLinkAdds]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name.replace(" ", "-"))

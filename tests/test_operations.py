@@ -155,7 +155,7 @@ def _postgres_cluster_control():
 
 
 def _run(command):
-    result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
 
 
