@@ -152,7 +152,7 @@ def import_manifest_command(collection_id, source, login, languages):
     caller = Caller(user_id=user.id, login=user.login, admin=user.admin)
     image_sets = RESOURCES["image_sets"]
     try:
-        collection = image_sets._collection(collection_id, caller)
+        collection = image_sets.visible_collection(collection_id, caller)
         image_sets.policy.may_create(caller, ImageSet(collection_id=collection.id, creator_id=user.id), None)
     except ApiError as error:
         _fail(error.detail)

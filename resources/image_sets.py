@@ -1,5 +1,5 @@
 """images, image_sets (nested in collections), languages and publications (API §7.2)."""
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.engine.body import resolve_targets, Input
 from app.engine.errors import ApiError, invalid, not_found
@@ -129,7 +129,7 @@ class ImageSets(Resource):
     def row_path(self, row):
         return f"/collections/{row[self.index['collection_id']]}/image-sets/{row[0]}"
 
-    def _collection(self, collection_id, caller):
+    def visible_collection(self, collection_id, caller):
         """The collection of a nested URL if the caller may see it, else 404."""
         query = select(Collection).where(Collection.id == collection_id)
         scope = visible_collections(caller)
@@ -142,7 +142,7 @@ class ImageSets(Resource):
 
     def list_constraints(self, parents, caller):
         if "collection_id" in parents:
-            self._collection(parents["collection_id"], caller)
+            self.visible_collection(parents["collection_id"], caller)
             return (ImageSet.collection_id == parents["collection_id"],), None
         return (), None
 
@@ -158,7 +158,7 @@ class ImageSets(Resource):
         if "collection_id" not in parents:
             raise ApiError(405, "Image sets are created in a collection: POST /api/collections/{id}/image-sets.",
                            code="method_not_allowed")
-        obj.collection_id = self._collection(parents["collection_id"], caller).id
+        obj.collection_id = self.visible_collection(parents["collection_id"], caller).id
         obj.creator_id = caller.user_id
 
     def after_write(self, obj, inputs, caller, creating):

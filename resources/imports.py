@@ -48,7 +48,7 @@ def manifest_url(body):
 def import_manifest(collection_id):
     caller = require_caller()
     image_sets = RESOURCES["image_sets"]
-    collection = image_sets._collection(collection_id, caller)
+    collection = image_sets.visible_collection(collection_id, caller)
     probe = ImageSet(collection_id=collection.id, creator_id=caller.user_id)
     image_sets.policy.may_create(caller, probe, None)
     query = parse(request.args, image_sets, dialect(), current_app.config, listing=False)
@@ -69,7 +69,7 @@ def import_manifest(collection_id):
         code = "no_images" if isinstance(error, NoImages) else "not_a_manifest"
         raise ApiError(422, f"manifest: {error.message}", code=code, pointer=pointer) from None
     # the rights checked above may have changed during the fetch: checked again in the writing transaction
-    collection = image_sets._collection(collection_id, caller)
+    collection = image_sets.visible_collection(collection_id, caller)
     image_sets.policy.may_create(caller, ImageSet(collection_id=collection.id, creator_id=caller.user_id), None)
     new_id = store_manifest(manifest, collection.id, caller.user_id)
     commit()
