@@ -80,7 +80,7 @@ class RelationViews:
         ids = db.session.scalars(
             select(target.table.c.id).select_from(source).where(and_(*conditions))
             .order_by(*order, target.table.c.id)
-            .limit(query.page_size).offset((query.page - 1) * query.page_size)
+            .limit(query.page_size).offset(query.offset)
         ).all()
         paging = page_info(Result(target, ids, None, query, many=True, total=total), ctx, panoptes=False)
         return respond(linkage_document(resource, relation, id, ids, ctx, paging=paging))

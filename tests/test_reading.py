@@ -837,3 +837,20 @@ def test_nul_in_a_query_parameter_is_a_400(client):
     response = client.get("/api/collections?filter[display_name]=a%00b", headers={"Accept": JSONAPI})
     assert response.status_code == 400
     assert response.get_json()["errors"][0]["source"]["parameter"] == "filter[display_name]"
+
+
+@pytest.mark.parametrize("query, status", [
+    ("page=99999999999999999999", 400),
+    ("page[number]=9007199254740992", 400),
+    ("page[number]=9007199254740991&page[size]=100", 200),
+    ("page_size=99999999999999999999999", 200),
+])
+def test_enormous_page_numbers_never_overflow(client, query, status):
+    response = client.get("/api/collections?" + query, headers={"Accept": JSONAPI})
+    assert response.status_code == status
+    if status == 200:
+        assert response.get_json()["data"] == []
+    else:
+        assert response.get_json()["errors"][0]["source"]["parameter"] in ("page", "page[number]")
+    linkage = client.get("/api/collections/1/relationships/subjects?" + query, headers={"Accept": JSONAPI})
+    assert linkage.status_code in (400, 404)

@@ -71,9 +71,8 @@ def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None
     if condition is not None:
         count, rows = count.where(condition), rows.where(condition)
     total = db.session.execute(count).scalar_one()
-    offset = (query.page - 1) * query.page_size
     rows = db.session.execute(
-        rows.order_by(*order_by(resource, query, default_order)).limit(query.page_size).offset(offset)
+        rows.order_by(*order_by(resource, query, default_order)).limit(query.page_size).offset(query.offset)
     ).all()
     store = Store()
     complete(store, resource, rows, query, caller, dialect)

@@ -23,17 +23,29 @@ class Query:
     filter_forms: list = field(default_factory=list)   # [(name, key as sent, value)] for page links
     explicit_page_size: bool = False
 
+    @property
+    def offset(self):
+        return min((self.page - 1) * self.page_size, MAX_OFFSET)
+
     def include_names(self):
         return [".".join(path) for path in self.include]
 
 
-def _positive_int(name, value):
+# The largest integer every JSON reader keeps exactly; page numbers beyond it are refused, not served.
+MAX_PAGE = 2**53 - 1
+# An offset past every possible row; keeps OFFSET within a 64-bit integer for any page number.
+MAX_OFFSET = 2**62
+
+
+def _positive_int(name, value, maximum=None):
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise bad_parameter(name, f"'{name}' must be a positive integer, not '{value}'.")
     if number < 1:
         raise bad_parameter(name, f"'{name}' must be a positive integer, not '{value}'.")
+    if maximum is not None and number > maximum:
+        raise bad_parameter(name, f"'{name}' must be at most {maximum}.")
     return number
 
 
@@ -65,7 +77,7 @@ def parse(args, resource, dialect, config, *, listing=True):
             if listing:
                 _parse_sort(q, value, resource)
         elif key in ("page", "page[number]"):
-            page_number = _positive_int(key, value)
+            page_number = _positive_int(key, value, MAX_PAGE)
         elif key in ("page_size", "page[size]"):
             page_size = _positive_int(key, value)
         elif base == "filter" and member:
