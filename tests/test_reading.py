@@ -854,3 +854,19 @@ def test_enormous_page_numbers_never_overflow(client, query, status):
         assert response.get_json()["errors"][0]["source"]["parameter"] in ("page", "page[number]")
     linkage = client.get("/api/collections/1/relationships/subjects?" + query, headers={"Accept": JSONAPI})
     assert linkage.status_code in (400, 404)
+
+
+def test_nested_include_reads_full_linkage_past_linkage_max(app, client, people):
+    """A relation listed only up to LINKAGE_MAX at the top is read in full when an include path needs it."""
+    alice = people.user("nested_alice")
+    app.config["LINKAGE_MAX"] = 2
+    subjects = [make_subject(client, alice) for _ in range(3)]
+    cid = make_collection(client, alice, "Nested", subjects=subjects)
+    client.post(f"/api/collections/{cid}/links/default_subject", headers=alice.panoptes(),
+                json={"default_subject": subjects[0]}, content_type="application/json")
+    response = client.get(f"/api/collections/{cid}?include=default_subject.collections.subjects",
+                          headers=alice.jsonapi())
+    assert response.status_code == 200, response.get_json()
+    doc = response.get_json()
+    assert doc["data"]["relationships"]["subjects"]["meta"]["count"] == 3
+    assert sorted(r["id"] for r in doc["included"] if r["type"] == "subjects") == sorted(subjects)

@@ -180,7 +180,8 @@ def _include(store, parents, tree, caller, config, root=False):
                     linkage = store.linkage[key]  # read for the primary rows already, with this cap
                 else:
                     known = store.linkage.get(key, {})
-                    missing = [r for r in rows if r[0] not in known]
+                    # read again where an earlier read (bounded by LINKAGE_MAX) left the list out
+                    missing = [r for r in rows if r[0] not in known or len(known[r[0]][0]) != known[r[0]][1]]
                     linkage = load_linkage(store, resource, relation, missing, cap + 1, caller)
                 for row in rows:
                     ids, total = linkage.get(row[0], ((), 0))
