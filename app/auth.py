@@ -88,7 +88,10 @@ def _oauth_error(error, description, status=400):
 @oauth.post("/oauth/token")
 def token_endpoint():
     """OAuth 2 resource-owner password grant (RFC 6749 §4.3)."""
-    form = request.form if request.form else (request.get_json(silent=True) or {})
+    try:
+        form = request.form if request.form else (request.get_json(silent=True) or {})
+    except RecursionError:  # JSON nested deeper than Python's parser recurses; silent only covers ValueError
+        form = None
     if not isinstance(form, dict) and not hasattr(form, "get"):
         return _oauth_error("invalid_request", "The body must be form-encoded or a JSON object.")
     grant = form.get("grant_type")

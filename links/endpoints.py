@@ -202,6 +202,9 @@ class RelationViews:
         if not relation.many and method != "PATCH":
             raise ApiError(405, "A to-one relationship is replaced with PATCH.", code="method_not_allowed",
                            headers={"Allow": "GET, PATCH"})
+        if method == "PUT":  # …/links/<rel> takes PUT for the Panoptes dialect's answer; JSON:API has none
+            raise ApiError(405, "A to-many relationship is changed with POST, PATCH or DELETE.",
+                           code="method_not_allowed", headers={"Allow": "GET, POST, PATCH, DELETE"})
         self._writable(relation)
         body = read_json()
         if not isinstance(body, dict) or "data" not in body:

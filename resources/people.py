@@ -40,6 +40,10 @@ class UserGroups(Resource):
     filters = {"name": Equals(UserGroup.name, ignore_case=True)}
     sorts = ("name", "display_name", "created_at", "updated_at")
 
+    def before_create(self, obj, values, relations, caller, **parents):
+        if not obj.display_name:
+            obj.display_name = obj.name
+
     def after_create(self, obj, caller):
         """The creator administers the new group."""
         existing = db.session.execute(

@@ -2,6 +2,7 @@ from marshmallow import Schema as PlainSchema
 from marshmallow import ValidationError, validate
 from marshmallow_jsonapi import fields
 
+from app.engine.filters import id_number
 from app.models.image_sets import IIIF_VERSIONS, IMAGE_KINDS
 from schemas.base import BaseSchema, required_text, to_many, to_one
 
@@ -22,9 +23,10 @@ class IdList(fields.List):
         ids = []
         for item in items:
             text = str(item).strip() if isinstance(item, (str, int)) and not isinstance(item, bool) else ""
-            if not text.isdigit() or not 0 < int(text) < 2**63:
+            number = id_number(text)
+            if number is None:
                 raise ValidationError(f"'{item}' is not a valid id.")
-            ids.append(int(text))
+            ids.append(number)
         return ids
 
 

@@ -733,3 +733,14 @@ def test_nul_characters_are_refused_with_a_pointer(client, people):
     assert response.status_code == 422
     assert "NUL" in response.get_json()["errors"][0]["message"]
     assert client.get("/api/collections", headers=alice.jsonapi()).get_json()["data"] == []
+
+
+def test_user_group_display_name_defaults_to_its_name(client, people):
+    alice = people.user("group_maker")
+    response = client.post("/api/user_groups", headers=alice.jsonapi(), content_type="application/vnd.api+json",
+                           json={"data": {"type": "user_groups", "attributes": {"name": "weeders"}}})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["data"]["attributes"]["display_name"] == "weeders"
+    response = client.post("/api/user_groups", headers=alice.panoptes(), content_type="application/json",
+                           json={"user_groups": {"name": "pruners", "display_name": "The Pruners"}})
+    assert response.get_json()["user_groups"][0]["display_name"] == "The Pruners"

@@ -7,11 +7,14 @@ from marshmallow import ValidationError
 from sqlalchemy import and_, select
 
 from app.engine.errors import ApiError, combine
-from app.engine.filters import MAX_ID
+from app.engine.filters import id_number
 from app.engine.registry import RESOURCES
 from app.extensions import db
 
 IGNORED_TOP_LEVEL = {"http_cache"}
+# How deeply a body's arrays and objects may nest: stored JSON (a subject's metadata) and values echoed in
+# errors are written back by orjson, which refuses documents nested past 254 levels.
+MAX_DEPTH = 64
 
 
 @dataclass
@@ -39,7 +42,26 @@ def read_json(required=True):
         if pointer is not None:
             raise ApiError(422, "Text may not contain the NUL character (\\u0000).", code="invalid_character",
                            pointer=pointer)
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+        pointer = _deep_pointer(body, "", 0)
+        if pointer is not None:
+            raise ApiError(422, f"The JSON nests arrays and objects more than {MAX_DEPTH} levels deep.",
+                           code="too_deep", pointer=pointer)
     return body
+
+
+def _deep_pointer(value, pointer, depth):
+    """JSON pointer to the first array or object nested deeper than MAX_DEPTH, or None."""
+    if not isinstance(value, (dict, list)):
+        return None
+    if depth >= MAX_DEPTH:
+        return pointer
+    for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
+        escaped = str(key).replace("~", "~0").replace("/", "~1")
+        found = _deep_pointer(item, f"{pointer}/{escaped}", depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def _nul_pointer(value, pointer):
@@ -75,9 +97,10 @@ def parse_id(value, pointer):
         text = value.strip()
     else:
         raise _bad(pointer, f"{orjson.dumps(value).decode()} is not a valid id.", 422)
-    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+    number = id_number(text)
+    if number is None:
         raise _bad(pointer, f"'{value}' is not a valid id.", 422)
-    return int(text)
+    return number
 
 
 def _identifier(relation, value, pointer, panoptes):

@@ -6,11 +6,21 @@ from app.engine.errors import bad_parameter
 MAX_ID = 2**63 - 1
 
 
+def id_number(text):
+    """``text`` as an id (1 to MAX_ID), else None. str.isdigit() also admits characters int() does not read
+    (superscripts, circled digits), and int() refuses strings of more than 4300 digits."""
+    try:
+        number = int(text) if text.isdigit() else 0
+    except ValueError:
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def parse_id(key, value):
-    text = str(value).strip()
-    if not text.isdigit() or int(text) > MAX_ID or int(text) < 1:
+    number = id_number(str(value).strip())
+    if number is None:
         raise bad_parameter(key, f"'{value}' is not a valid id.")
-    return int(text)
+    return number
 
 
 def parse_bool(key, value):
