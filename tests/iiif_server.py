@@ -84,3 +84,24 @@ class FixtureServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(5)
+
+
+# -- fixtures for the tests that import through it --------------------------------------------------
+
+import pytest  # noqa: E402 - fixtures below need it, the server above does not
+
+
+@pytest.fixture(scope="module")
+def _manifest_server():
+    server = FixtureServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def server(app, _manifest_server, monkeypatch):
+    """The fixture server, allow-listed for this test only (host:port, so other loopback ports stay refused)."""
+    monkeypatch.setitem(app.config, "MANIFEST_FETCH_ALLOWLIST", f"127.0.0.1:{_manifest_server.port}")
+    _manifest_server.reset()
+    yield _manifest_server
+    _manifest_server.reset()

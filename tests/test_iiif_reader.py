@@ -1,40 +1,16 @@
 """app.services.iiif: every manifest in tests/fixtures/iiif/ against SOURCES.md, plus focused cases."""
 import copy
-import json
 import os
 
 import pytest
 
 from app.services.iiif import (IMAGE_KEYS, NoImages, NotAManifest, loads_manifest, parse_accept_language,
                                pick_language, read_manifest, strip_html, synthetic_manifest)
+from tests.iiif_expected import FIXTURES, IMPORTED, load
+from tests.iiif_expected import REJECTED as EXPECTED_REJECTS
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "iiif")
-
-
-def load(name):
-    with open(os.path.join(FIXTURES, name), encoding="utf-8") as f:
-        return json.load(f)
-
-
-# file, canvases, images, expected set name; straight from SOURCES.md
-MANIFESTS = [
-    ("v2-fixture01-minimal.json", 1, 1, "Test 1 Manifest: Minimum Required Fields"),
-    ("v2-fixture36-specific-resource.json", 1, 1, "Test 36 Manifest: Partial Image as Main Image with IIIF Service"),
-    ("v2-fixture62-label-languages.json", 1, 1, "62: some title"),
-    ("v2-harvard-art-299843.json", 6, 6, "Self-Portrait Dedicated to Paul Gauguin"),
-    ("v2-florus-empty-canvases.json", 322, 238, "Codex Florus dispersus"),
-    ("v2-dlcs-body-choice.json", 19, 19, "Codex Xolotl"),
-    ("v3-cookbook-0001-no-service.json", 1, 1, "Single Image Example"),
-    ("v3-cookbook-0006-text-language.json", 1, 1, "Whistler's Mother"),
-    ("v3-cookbook-0033-choice.json", 1, 1, "John Dee performing an experiment before Queen Elizabeth I."),
-    ("v3-cookbook-0283-missing-image.json", 4, 3, "Ethiopic Ms 10"),
-    ("v3-wellcome-imageservice2.json", 10, 10, "[Report 1960] / Medical Officer of Health, Llanwrtyd Wells U.D.C."),
-]
-REJECTED = [
-    ("v2-fixture27-no-image.json", NoImages),
-    ("v2-fixtures-collection.json", NotAManifest),
-    ("v3-cookbook-0032-collection.json", NotAManifest),
-]
+MANIFESTS = IMPORTED
+REJECTED = [(name, NoImages if code == "no_images" else NotAManifest) for name, code in EXPECTED_REJECTS]
 
 
 def test_every_fixture_is_covered():

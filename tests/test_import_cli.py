@@ -11,24 +11,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.image_sets import Image, ImageSet, ImageSetImage
-from tests.iiif_server import FIXTURES, FixtureServer
+from tests.iiif_server import FIXTURES, _manifest_server, server  # noqa: F401 - fixtures
 from tests.reading_seed import grant_role
 from tests.writing_helpers import create_collection
-
-
-@pytest.fixture(scope="module")
-def _server():
-    server = FixtureServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def server(app, _server, monkeypatch):
-    monkeypatch.setitem(app.config, "MANIFEST_FETCH_ALLOWLIST", f"127.0.0.1:{_server.port}")
-    _server.reset()
-    yield _server
-    _server.reset()
 
 
 @pytest.fixture

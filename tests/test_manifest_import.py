@@ -17,58 +17,17 @@ from app.extensions import db
 from app.models.image_sets import Image, ImageSet, ImageSetImage
 from app.services.iiif import read_manifest, synthetic_manifest
 from tests.conftest import JSONAPI, PANOPTES, jsonapi_body
-from tests.iiif_server import FIXTURES, FixtureServer
+from tests.iiif_expected import FIXTURES, IMPORTED, REJECTED, fixture_names, load
+from tests.iiif_server import FixtureServer, _manifest_server, server  # noqa: F401 - fixtures
 from tests.reading_seed import grant_role
 from tests.writing_helpers import assert_jsonapi_error, assert_panoptes_error, create_collection
 
-# file, canvases, images, expected name (SOURCES.md)
-IMPORTED = [
-    ("v2-fixture01-minimal.json", 1, 1, "Test 1 Manifest: Minimum Required Fields"),
-    ("v2-fixture36-specific-resource.json", 1, 1, "Test 36 Manifest: Partial Image as Main Image with IIIF Service"),
-    ("v2-fixture62-label-languages.json", 1, 1, "62: some title"),
-    ("v2-harvard-art-299843.json", 6, 6, "Self-Portrait Dedicated to Paul Gauguin"),
-    ("v2-florus-empty-canvases.json", 322, 238, "Codex Florus dispersus"),
-    ("v2-dlcs-body-choice.json", 19, 19, "Codex Xolotl"),
-    ("v3-cookbook-0001-no-service.json", 1, 1, "Single Image Example"),
-    ("v3-cookbook-0006-text-language.json", 1, 1, "Whistler's Mother"),
-    ("v3-cookbook-0033-choice.json", 1, 1, "John Dee performing an experiment before Queen Elizabeth I."),
-    ("v3-cookbook-0283-missing-image.json", 4, 3, "Ethiopic Ms 10"),
-    ("v3-wellcome-imageservice2.json", 10, 10, "[Report 1960] / Medical Officer of Health, Llanwrtyd Wells U.D.C."),
-]
-# file, JSON:API error code (not a manifest, or a manifest without an importable image)
-REJECTED = [
-    ("v2-fixture27-no-image.json", "no_images"),
-    ("v2-fixtures-collection.json", "not_a_manifest"),
-    ("v3-cookbook-0032-collection.json", "not_a_manifest"),
-]
 IMAGE_ATTRIBUTES = ("name", "description", "uri", "kind", "iiif_url", "api_version", "mime_type", "width",
                     "height", "weight", "metadata")
 
 
 def test_every_fixture_file_is_imported_or_rejected_here():
-    files = {name for name in os.listdir(FIXTURES) if name.endswith(".json")}
-    assert files == {row[0] for row in IMPORTED} | {row[0] for row in REJECTED}
-
-
-def load(name):
-    with open(os.path.join(FIXTURES, name), encoding="utf-8") as f:
-        return json.load(f)
-
-
-@pytest.fixture(scope="module")
-def _server():
-    server = FixtureServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def server(app, _server, monkeypatch):
-    """The fixture server, allow-listed for this test only (host:port, so other loopback ports stay refused)."""
-    monkeypatch.setitem(app.config, "MANIFEST_FETCH_ALLOWLIST", f"127.0.0.1:{_server.port}")
-    _server.reset()
-    yield _server
-    _server.reset()
+    assert fixture_names() == {row[0] for row in IMPORTED} | {row[0] for row in REJECTED}
 
 
 # -- helpers --------------------------------------------------------------------------------------
