@@ -4,7 +4,7 @@ from flask import current_app, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from app.engine.errors import ApiError
+from app.engine.errors import ApiError, conflict
 from app.engine.negotiation import JSONAPI_DIALECT, choose_dialect
 from app.extensions import db
 
@@ -60,8 +60,7 @@ def init_app(app):
                                          code="database_unavailable", headers={"Retry-After": "1"}))
         if _constraint_violation(exc):
             # a constraint caught what a concurrent request changed between our checks and our write
-            return render_error(ApiError(409, "The change conflicts with existing data (a duplicate or a "
-                                         "missing reference).", code="conflict"))
+            return render_error(conflict())
         current_app.logger.exception("unhandled error")
         return render_error(ApiError(500, "An unexpected error occurred.", title="Internal server error",
                                      code="internal_error"))

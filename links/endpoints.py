@@ -14,7 +14,7 @@ from app.auth import current_caller
 from app.engine import params
 from app.engine.body import parse_id, parse_linkage, read_json, resolve_targets, Input
 from app.engine.documents import linkage_document, page_info
-from app.engine.errors import ApiError, combine, not_found
+from app.engine.errors import ApiError, combine, conflict, not_found
 from app.engine.fetch import Result, Store, fetch_list, fetch_one, fetch_row
 from app.engine.http import check_if_match, context, dialect, no_content, respond, respond_result, require_caller
 from app.engine.registry import RESOURCES
@@ -143,8 +143,7 @@ class RelationViews:
                 present = relation.present(obj.id, ids)
                 if present:
                     raise self._duplicate(relation, ids, present) from exc
-                raise ApiError(409, "The change conflicts with existing data (a duplicate or a missing "
-                               "reference).", code="conflict") from exc
+                raise conflict() from exc
         else:
             self._set_to_one(relation, obj.id, linkage)
         bump_version(self.resource, obj.id)

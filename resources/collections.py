@@ -10,8 +10,7 @@ from app.engine.resource import Resource
 from app.extensions import db
 from app.models import Collection, CollectionRole, CollectionSubject, Subject
 from app.policies import OwnedPolicy
-from app.policies.collections import CollectionPolicy, CollectionRolePolicy
-from app.policies.image_sets import collection_policies
+from app.policies.collections import CollectionPolicy, CollectionRolePolicy, collection_policies
 from resources.owners import default_owner, owner_filter, owner_relation
 from schemas.collections import CollectionRoleSchema, CollectionSchema, SubjectSchema
 

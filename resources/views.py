@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.auth import current_caller
 from app.engine import params
 from app.engine.body import parse_resource, resolve_targets
-from app.engine.errors import ApiError, not_found
+from app.engine.errors import ApiError, conflict, not_found
 from app.engine.fetch import fetch_list, fetch_one
 from app.engine.http import (check_if_match, context, dialect, no_content, require_caller, respond_result)
 from app.engine.relations import CREATE_ONLY
@@ -59,8 +59,7 @@ def commit():
                        code="precondition_failed")
     except IntegrityError as exc:
         db.session.rollback()
-        raise ApiError(409, "The change conflicts with existing data (a duplicate or a missing reference).",
-                       code="conflict") from exc
+        raise conflict() from exc
 
 
 def bump_version(resource, id_):
@@ -143,8 +142,7 @@ class Views:
             db.session.flush()
         except IntegrityError as exc:
             db.session.rollback()
-            raise ApiError(409, "The new resource conflicts with existing data (a duplicate?).",
-                           code="conflict") from exc
+            raise conflict() from exc
         for relation, ids in to_many:
             relation.replace(obj.id, ids)
         resource.after_create(obj, caller)

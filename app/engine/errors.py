@@ -64,6 +64,12 @@ def not_found(type_=None, id_=None):
     return ApiError(404, f"Could not find {type_} with id '{id_}'.", code="not_found")
 
 
+def conflict():
+    """A database constraint refused the write: a duplicate, or a reference removed meanwhile."""
+    return ApiError(409, "The change conflicts with existing data (a duplicate or a missing reference).",
+                    code="conflict")
+
+
 def invalid(pointer, detail, code="invalid"):
     return ApiError(422, detail, code=code, pointer=pointer)
 

@@ -5,13 +5,13 @@ other collection role access. Image set: its creator has all four; the collectio
 write, delete; others the collection is shared with access. A published image set is readable by
 anyone (with no rights beyond reading). Only the creator publishes (manage).
 """
-from sqlalchemy import and_, exists, false, null, or_, select, true
+from sqlalchemy import or_, select, true
 
 from app.extensions import db
 from app.models import Collection, CollectionRole
 from app.models.image_sets import Image, ImageSet, ImageSetImage, Publication
 from app.policies import ALL, READ, Policy, forbidden, member_groups
-from app.policies.collections import roles_on
+from app.policies.collections import caller_columns, roles_on
 
 IMAGE_SET_RIGHTS = ("access", "write", "manage", "delete")
 
@@ -51,54 +51,17 @@ def rights_for(caller, creator_id, owns_collection, has_role):
     return []
 
 
-def _caller_columns(caller):
-    """(owns the collection, holds a role on it) as SQL expressions for the caller."""
-    if caller.anonymous:
-        return false().label("owns"), false().label("role")
-    owns = or_(Collection.owner_user_id == caller.user_id,
-               Collection.owner_group_id.in_(member_groups(caller.user_id))).label("owns")
-    role = exists().where(and_(CollectionRole.collection_id == Collection.id,
-                               CollectionRole.user_id == caller.user_id)).label("role")
-    return owns, role
-
-
 def image_set_policies(ids, caller):
     """``policies`` of a page of image sets, in one statement."""
-    owns, role = _caller_columns(caller)
-    # an `owner` collection role gives the owner's rights, as ImageSetPolicy.rights (roles_on) does
-    held = null().label("held") if caller.anonymous else select(CollectionRole.roles).where(
-        CollectionRole.collection_id == Collection.id, CollectionRole.user_id == caller.user_id
-    ).scalar_subquery().label("held")
+    owns, roles = caller_columns(caller)
     rows = db.session.execute(
-        select(ImageSet.id, ImageSet.creator_id, owns, role, held)
+        select(ImageSet.id, ImageSet.creator_id, owns, roles)
         .join(Collection, Collection.id == ImageSet.collection_id)
         .where(ImageSet.id.in_(list(ids)))
     )
-    return {i: rights_for(caller, creator, bool(o) or "owner" in (h or []), bool(r))
-            for i, creator, o, r, h in rows}
-
-
-def collection_policies(ids, caller):
-    """``policies`` of a page of collections, in one statement (none for anonymous callers)."""
-    if caller.anonymous:
-        return {i: [] for i in ids}
-    owns, _role = _caller_columns(caller)
-    roles = select(CollectionRole.roles).where(
-        CollectionRole.collection_id == Collection.id, CollectionRole.user_id == caller.user_id
-    ).scalar_subquery().label("roles")
-    rows = db.session.execute(select(Collection.id, owns, roles).where(Collection.id.in_(list(ids))))
-    result = {}
-    for cid, own, held in rows:
-        held = set(held or [])
-        if caller.admin or own or "owner" in held:
-            result[cid] = ["access", "write", "manage", "delete"]
-        elif "collaborator" in held:
-            result[cid] = ["access", "write"]
-        elif held:
-            result[cid] = ["access"]
-        else:
-            result[cid] = []
-    return result
+    # an `owner` collection role gives the owner's rights, as ImageSetPolicy.rights (roles_on) does
+    return {i: rights_for(caller, creator, bool(own) or "owner" in (held or []), held is not None)
+            for i, creator, own, held in rows}
 
 
 def actions_from_rights(rights):
