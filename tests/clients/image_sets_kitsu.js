@@ -8,6 +8,8 @@
 // takes the URL and the type separately, which is how writes to the nested path are made here.
 'use strict';
 
+const { attempt, run } = require('./scenario');
+
 const base = process.env.API_BASE;
 const token = process.env.API_TOKEN;
 const collectionId = process.env.COLLECTION_ID;
@@ -17,18 +19,6 @@ if (!base || !token || !collectionId || imageIds.length < 3) {
   process.exit(2);
 }
 const [i1, i2, i3] = imageIds;
-
-async function attempt(fn) {
-  try {
-    return { ok: await fn() };
-  } catch (err) {
-    return {
-      status: err && err.response ? err.response.status : undefined,
-      errors: err && err.errors,
-      message: String(err && err.message),
-    };
-  }
-}
 
 const ids = (rel) => ((rel && rel.data) || []).map((d) => d.id);
 
@@ -120,13 +110,4 @@ async function main() {
   return out;
 }
 
-main().then(
-  (out) => {
-    process.stdout.write(JSON.stringify(out) + '\n');
-  },
-  (err) => {
-    const detail = err && err.errors ? ' errors=' + JSON.stringify(err.errors) : '';
-    process.stderr.write('kitsu image sets scenario failed: ' + (err && err.stack ? err.stack : String(err)) + detail + '\n');
-    process.exit(1);
-  },
-);
+run('kitsu image sets', main);

@@ -5,6 +5,8 @@
 // Output: one JSON object on stdout describing what the client returned at each step.
 'use strict';
 
+const { attempt, run } = require('./scenario');
+
 const base = process.env.API_BASE;
 const token = process.env.API_TOKEN;
 const collectionId = process.env.COLLECTION_ID;
@@ -19,14 +21,6 @@ process.env.NODE_ENV = 'test';
 
 const api = require('panoptes-client/lib/api-client');
 api.headers.Authorization = 'Bearer ' + token;
-
-async function attempt(fn) {
-  try {
-    return { ok: await fn() };
-  } catch (err) {
-    return { error: String(err && err.message), status: err && err.status };
-  }
-}
 
 function summary(set) {
   return {
@@ -83,13 +77,4 @@ async function main() {
   return out;
 }
 
-main().then(
-  (out) => {
-    process.stdout.write(JSON.stringify(out) + '\n');
-  },
-  (err) => {
-    process.stderr.write('panoptes image sets scenario failed: ' + (err && err.stack ? err.stack : String(err)) +
-      (err && err.status ? ' (status ' + err.status + ')' : '') + '\n');
-    process.exit(1);
-  },
-);
+run('panoptes image sets', main);

@@ -4,6 +4,8 @@
 // Output: one JSON object on stdout describing what kitsu returned at each step.
 'use strict';
 
+const { attempt, run } = require('./scenario');
+
 const base = process.env.API_BASE;
 const token = process.env.API_TOKEN;
 const subjectIds = (process.env.SUBJECT_IDS || '').split(',').filter(Boolean);
@@ -14,19 +16,6 @@ if (!base || !token || subjectIds.length < 3) {
 const [s1, s2, s3] = subjectIds;
 const sorted = (ids) => [...ids].map(String).sort((a, b) => Number(a) - Number(b));
 const linkageIds = (res) => sorted((res.data || []).map((d) => d.id));
-
-// A rejected call becomes {status, errors} (kitsu-core's error() keeps the server's errors array).
-async function attempt(fn) {
-  try {
-    return { ok: await fn() };
-  } catch (err) {
-    return {
-      status: err && err.response ? err.response.status : undefined,
-      errors: err && err.errors,
-      message: String(err && err.message),
-    };
-  }
-}
 
 async function main() {
   const { default: Kitsu } = await import('kitsu'); // kitsu 11 ships as an ES module
@@ -121,13 +110,4 @@ async function main() {
   return out;
 }
 
-main().then(
-  (out) => {
-    process.stdout.write(JSON.stringify(out) + '\n');
-  },
-  (err) => {
-    const detail = err && err.errors ? ' errors=' + JSON.stringify(err.errors) : '';
-    process.stderr.write('kitsu scenario failed: ' + (err && err.stack ? err.stack : String(err)) + detail + '\n');
-    process.exit(1);
-  },
-);
+run('kitsu', main);

@@ -4,6 +4,8 @@
 // Output: one JSON object on stdout describing what the client returned at each step.
 'use strict';
 
+const { attempt, run } = require('./scenario');
+
 const base = process.env.API_BASE;
 const token = process.env.API_TOKEN;
 const subjectIds = (process.env.SUBJECT_IDS || '').split(',').filter(Boolean);
@@ -20,15 +22,6 @@ api.headers.Authorization = 'Bearer ' + token;
 
 const [s1, s2, s3, s4] = subjectIds;
 const sorted = (ids) => [...ids].map(String).sort((a, b) => Number(a) - Number(b));
-
-// A failed call becomes {error, status} so the test sees the server's answer instead of a crash.
-async function attempt(fn) {
-  try {
-    return { ok: await fn() };
-  } catch (err) {
-    return { error: String(err && err.message), status: err && err.status };
-  }
-}
 
 function summary(collection) {
   return {
@@ -104,13 +97,4 @@ async function main() {
   return out;
 }
 
-main().then(
-  (out) => {
-    process.stdout.write(JSON.stringify(out) + '\n');
-  },
-  (err) => {
-    process.stderr.write('panoptes scenario failed: ' + (err && err.stack ? err.stack : String(err)) +
-      (err && err.status ? ' (status ' + err.status + ')' : '') + '\n');
-    process.exit(1);
-  },
-);
+run('panoptes', main);
