@@ -4,3 +4,6 @@ from app.models.people import Membership, Token, User, UserGroup  # noqa: F401
 from app.models.image_sets import (  # noqa: F401
     Image, ImageSet, ImageSetImage, ImageSetLanguage, Language, Publication,
 )
+from app.models.sets import (  # noqa: F401
+    DataTable, Document, Layer, Publish, Set, SetItem, SetPermission, SetVersion, SetVersionItem,
+)
