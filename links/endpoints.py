@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_caller
 from app.engine import params
-from app.engine.body import parse_id, parse_linkage, read_json, resolve_targets, Input
+from app.engine.body import parse_linkage, read_json, resolve_targets, Input
 from app.engine.documents import linkage_document, page_info
 from app.engine.errors import ApiError, combine, conflict, not_found
-from app.engine.fetch import Result, Store, fetch_list, fetch_one, fetch_row
+from app.engine.fetch import Result, Store, fetch_list, fetch_members, fetch_one, fetch_row
 from app.engine.http import check_if_match, context, dialect, no_content, respond, respond_result, require_caller
 from app.engine.registry import RESOURCES
 from app.engine.relations import CREATE_ONLY, READ_ONLY
@@ -41,6 +41,9 @@ class RelationViews:
         resource = self.resource
         row, caller = self._parent_row(id, parents)
         relation = resource.relations[rel]
+        if relation.polymorphic and relation.many:
+            query = self._members_query(relation)
+            return respond_result(fetch_members(relation, id, query, caller, dialect()))
         if relation.many:
             target = RESOURCES[relation.types[0]]
             query = params.parse(request.args, target, dialect(), current_app.config)
@@ -55,6 +58,16 @@ class RelationViews:
             result = Result(target, [], Store(), query, many=False, total=0)
         return respond_result(result)
 
+    def _members_query(self, relation):
+        """Paging, fields and include for a polymorphic relation's members (their order is the relation's).
+        Parameters are checked against the first member type; the member types share their fields."""
+        query = params.parse(request.args, RESOURCES[relation.types[0]], dialect(), current_app.config)
+        if query.filters or query.sort_text:
+            raise ApiError(400, f"The members of {relation.name} come in their own order and cannot be sorted "
+                           "or filtered.", parameter="sort" if query.sort_text else "filter",
+                           code="invalid_parameter")
+        return query
+
     def linkage(self, id, rel, **parents):
         if dialect().panoptes:
             return self.related(id, rel, **parents)
@@ -62,14 +75,20 @@ class RelationViews:
         row, caller = self._parent_row(id, parents)
         relation = resource.relations[rel]
         ctx = context()
+        url = ctx.root + resource.row_path(row).rstrip("/")
         if not relation.many:
-            doc = linkage_document(resource, relation, id, None, ctx, to_one=relation.linkage(row, resource.index))
+            doc = linkage_document(relation, url, None, ctx, to_one=relation.linkage(row, resource.index))
             return respond(doc)
+        if relation.polymorphic:
+            query = params.parse(request.args, RESOURCES[relation.types[0]], dialect(), current_app.config)
+            self._paging_only(query)
+            total, pairs = relation.page(id, caller, query.page_size, query.offset)
+            result = Result(RESOURCES[relation.types[0]], pairs, None, query, many=True, total=total)
+            paging = page_info(result, ctx, panoptes=False)
+            return respond(linkage_document(relation, url, pairs, ctx, paging=paging))
         target = RESOURCES[relation.types[0]]
         query = params.parse(request.args, target, dialect(), current_app.config)
-        if query.filters or query.include or query.sort_text:
-            raise ApiError(400, "A relationship endpoint takes only paging parameters.", parameter="include",
-                           code="invalid_parameter")
+        self._paging_only(query)
         clause, order, join = relation.related_clause(id)
         conditions = [clause]
         scope = target.policy.scope(caller, target)
@@ -83,7 +102,13 @@ class RelationViews:
             .limit(query.page_size).offset(query.offset)
         ).all()
         paging = page_info(Result(target, ids, None, query, many=True, total=total), ctx, panoptes=False)
-        return respond(linkage_document(resource, relation, id, ids, ctx, paging=paging))
+        return respond(linkage_document(relation, url, ids, ctx, paging=paging))
+
+    @staticmethod
+    def _paging_only(query):
+        if query.filters or query.include or query.sort_text:
+            raise ApiError(400, "A relationship endpoint takes only paging parameters.", parameter="include",
+                           code="invalid_parameter")
 
     def dispatch(self, id, rel, **parents):
         if request.method == "GET":
@@ -130,7 +155,7 @@ class RelationViews:
         inp = Input(relations={rel: linkage}, pointers={rel: f"/{rel}"}, panoptes=True)
         resolve_targets(inp, caller)
         if relation.many:
-            ids = list(dict.fromkeys(i for _t, i in linkage))
+            ids = relation.members(linkage)
             present = relation.present(obj.id, ids)
             if present:
                 raise self._duplicate(relation, ids, present)
@@ -151,8 +176,8 @@ class RelationViews:
         return show_response(self.resource, obj.id)
 
     def _duplicate(self, relation, ids, present):
-        listed = ", ".join(str(i) for i in ids if i in present)
-        return ApiError(400, f"Validation failed: {relation.types[0]} {listed} "
+        listed = ", ".join(relation.describe(i) for i in ids if i in present)
+        return ApiError(400, f"Validation failed: {listed} "
                         f"{'are' if len(present) > 1 else 'is'} already in the "
                         f"{self.resource.type.rstrip('s')}'s {relation.name}.", code="duplicate_link",
                         pointer=f"/{relation.name}")
@@ -166,12 +191,12 @@ class RelationViews:
         errors = []
         for part in ids.split(","):
             if part.strip():
-                try:
-                    wanted.append(parse_id(part, f"/links/{rel}"))
-                except ApiError as exc:
-                    exc.status = 400
-                    exc.pointer, exc.parameter = None, rel
-                    errors.append(exc)
+                members = relation.parse_member(part)
+                if members is None:
+                    errors.append(ApiError(400, f"'{part}' is not a valid id of a {rel} member.", code="invalid_id",
+                                           parameter=rel))
+                else:
+                    wanted.extend(members)
         if errors:
             raise combine(errors)
         self._remove(relation, obj, wanted)
@@ -221,7 +246,7 @@ class RelationViews:
             bump_version(self.resource, obj.id)
             commit()
             return no_content()
-        ids = list(dict.fromkeys(i for _t, i in linkage))
+        ids = relation.members(linkage)
         if method == "POST":
             present = relation.present(obj.id, ids)
             relation.add(obj.id, [i for i in ids if i not in present], skip_existing=True)
@@ -247,5 +272,6 @@ def register_relations(bp, resource, member, t=None):
                             defaults=defaults, strict_slashes=False)
         bp.add_url_rule(f"{member}/links/{name}/<ids>", f"{t}:unlink:{name}", views.unlink_ids,
                         methods=["DELETE"], defaults=defaults, strict_slashes=False)
-        bp.add_url_rule(f"{member}/{name}", f"{t}:related:{name}", views.related, methods=["GET"],
-                        defaults=defaults, strict_slashes=False)
+        if resource.relations[name].related:
+            bp.add_url_rule(f"{member}/{name}", f"{t}:related:{name}", views.related, methods=["GET"],
+                            defaults=defaults, strict_slashes=False)

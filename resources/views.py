@@ -84,7 +84,7 @@ def apply_relations(resource, obj, inp, creating):
     for name, linkage in inp.relations.items():
         relation = resource.relations[name]
         if relation.many:
-            to_many.append((relation, [i for _t, i in linkage]))
+            to_many.append((relation, relation.members(linkage)))
             continue
         if relation.mode == CREATE_ONLY and not creating:
             if linkage != relation.linkage_of(obj):

@@ -39,7 +39,8 @@ def _plan(resource, rels, row_linkage):
     for rel in rels:
         name = rel.name
         if rel.many:
-            entry = (rel, name, _TO_MANY, row_linkage.get(name), rel.types[0])
+            # a polymorphic relation's linkage holds (type, id) pairs instead of ids of one type
+            entry = (rel, name, _TO_MANY, row_linkage.get(name), None if rel.polymorphic else rel.types[0])
         elif type(rel) is ToOne:
             entry = (rel, name, _TO_ONE, ((index[rel.column.key], rel.types[0]),), None)
         elif type(rel) is PolymorphicToOne:
@@ -120,7 +121,8 @@ def jsonapi_resource(st, row, ctx):
             if source is not None:
                 ids, total = source.get(id_, ((), 0))
                 if len(ids) == total:
-                    obj["data"] = [{"type": target, "id": str(i)} for i in ids]
+                    obj["data"] = ([{"type": target, "id": str(i)} for i in ids] if target is not None
+                                   else [{"type": t, "id": str(i)} for t, i in ids])
                 obj["meta"] = {"count": total}
         elif kind == _TO_ONE:
             data = None
@@ -145,13 +147,17 @@ def jsonapi_document(result, ctx, meta=None):
     state = _states(result, ctx)
     resource = result.resource
     primary = state(resource.type)
-    data = [jsonapi_resource(primary, row, ctx) for row in result.rows]
+    types = [resource.type]
+    if result.mixed is None:
+        data = [jsonapi_resource(primary, row, ctx) for row in result.rows]
+    else:
+        data = [jsonapi_resource(state(t), row, ctx) for t, row in result.mixed]
+        types.extend(dict.fromkeys(t for t, _row in result.mixed if t != resource.type))
     doc = {"jsonapi": JSONAPI_VERSION}
     if result.many:
         doc["data"] = data
     else:
         doc["data"] = data[0] if data else None
-    types = [resource.type]
     if result.query.include:
         included = []
         for type_name, id_ in result.store.included:
@@ -166,18 +172,19 @@ def jsonapi_document(result, ctx, meta=None):
         # Unavailable page links are left out (JSON:API allows null or absent; the schema wants absent).
         names = {"first": "first", "prev": "previous", "next": "next", "last": "last"}
         links.update({k: paging[v + "_href"] for k, v in names.items() if paging[v + "_href"]})
-        doc_meta[resource.type] = paging
+        doc_meta[result.meta_key] = paging
     doc["links"] = links
     doc_meta["link_templates"] = jsonapi_link_templates(types, ctx.root)
     doc["meta"] = doc_meta
     return doc
 
 
-def linkage_document(resource, relation, parent_id, ids, ctx, paging=None, to_one=None):
-    """Primary data of a relationship endpoint: resource identifiers."""
-    url = f"{ctx.root}/{resource.path}/{parent_id}"
+def linkage_document(relation, url, ids, ctx, paging=None, to_one=None):
+    """Primary data of a relationship endpoint (of the resource at ``url``): resource identifiers."""
     doc = {"jsonapi": JSONAPI_VERSION}
-    if relation.many:
+    if relation.polymorphic and relation.many:
+        doc["data"] = [{"type": t, "id": str(i)} for t, i in ids]
+    elif relation.many:
         target = relation.types[0]
         doc["data"] = [{"type": target, "id": str(i)} for i in ids]
     else:
@@ -187,7 +194,7 @@ def linkage_document(resource, relation, parent_id, ids, ctx, paging=None, to_on
         pages = {"first": paging["first_href"], "prev": paging["previous_href"],
                  "next": paging["next_href"], "last": paging["last_href"]}
         links.update({k: v for k, v in pages.items() if v})
-        doc["meta"] = {relation.types[0]: paging}
+        doc["meta"] = {relation.link_type: paging}
     doc["links"] = links
     return doc
 
@@ -206,14 +213,16 @@ def panoptes_resource(st, row, ctx, store):
             if linkage is None:
                 continue
             ids, total = linkage.get(row[0], ((), 0))
-            if len(ids) == total:
+            if len(ids) == total and not rel.polymorphic:
                 links[name] = [str(i) for i in ids]
             else:
-                # Too many to list: point at the paged list instead of cutting it silently.
-                target = RESOURCES[rel.types[0]]
-                href = (f"/{target.path}?{rel.param}={sid}" if rel.param
-                        else f"/{resource.path}/{sid}/{name}")
+                # Too many to list, or of several types: point at the paged list (never a cut list).
+                href = (f"/{RESOURCES[rel.types[0]].path}?{rel.param}={sid}" if rel.param
+                        else f"{resource.row_path(row).rstrip('/')}/{name}")
                 links[name] = {"href": href, "type": rel.link_type, "count": total}
+                if len(ids) == total:
+                    links[name]["members"] = [{"id": str(i), "type": t, "href": RESOURCES[t].self_path(i)}
+                                              for t, i in ids]
         else:
             link = _to_one(entry, row)
             if link is None:
@@ -237,8 +246,14 @@ def panoptes_document(result, ctx, meta=None):
     resource = result.resource
     primary = state(resource.type)
     store = result.store
-    doc = {resource.type: [panoptes_resource(primary, row, ctx, store) for row in result.rows]}
-    types = [resource.type]
+    if result.mixed is None:
+        doc = {resource.type: [panoptes_resource(primary, row, ctx, store) for row in result.rows]}
+    else:
+        # Type-keyed, as Panoptes documents are: each type's members in the relation's order.
+        doc = {resource.type: []}
+        for type_name, row in result.mixed:
+            doc.setdefault(type_name, []).append(panoptes_resource(state(type_name), row, ctx, store))
+    types = list(doc)
     linked = {}
     if result.query.include:
         for link_type, members in store.linked.items():
@@ -251,7 +266,7 @@ def panoptes_document(result, ctx, meta=None):
     if result.query.include:
         doc["linked"] = linked
     doc_meta = dict(meta or {})
-    doc_meta[resource.type] = page_info(result, ctx, panoptes=True)
+    doc_meta[result.meta_key] = page_info(result, ctx, panoptes=True)
     doc["meta"] = doc_meta
     return doc
 

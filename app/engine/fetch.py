@@ -40,6 +40,12 @@ class Result:
     query: object
     many: bool = True
     total: int = 0
+    mixed: list = None     # primary data of several types: [(type, row), …] (a polymorphic relation's members)
+    key: str = None        # the name paging meta goes under, when not the resource's type
+
+    @property
+    def meta_key(self):
+        return self.key or self.resource.type
 
 
 def scope_clauses(resource, caller):
@@ -123,24 +129,47 @@ def load_linkage(store, resource, relation, rows, limit, caller):
 
 
 def complete(store, resource, rows, query, caller, dialect):
+    complete_groups(store, [(resource, rows)], query, caller, dialect)
+
+
+def complete_groups(store, groups, query, caller, dialect):
+    """Linkage, computed fields and includes of primary rows given as [(resource, rows), …]."""
     config = current_app.config
-    store.add_rows(resource, rows)
-    store.primary = {(resource.type, r[0]) for r in rows}
-    hidden = _hidden_relations(resource, query)
-    for relation in resource.to_many:
-        if relation.name in hidden:
-            continue
-        included = relation.name in query.include_tree
-        limit = config["INCLUDE_MAX_RESOURCES"] + 1 if included else config["LINKAGE_MAX"]
-        load_linkage(store, resource, relation, rows, limit, caller)
-    load_computed(store, resource, rows, caller)
-    if dialect.panoptes:
-        # Panoptes writes a polymorphic to-one (the owner) as an object with the target's name.
-        for relation in resource.to_one:
-            if relation.polymorphic and relation.name not in hidden and relation.name not in query.include_tree:
-                _load_to_one_targets(store, resource, relation, rows, caller)
+    store.primary = set()
+    for resource, rows in groups:
+        store.add_rows(resource, rows)
+        store.primary |= {(resource.type, r[0]) for r in rows}
+    for resource, rows in groups:
+        hidden = _hidden_relations(resource, query)
+        for relation in resource.to_many:
+            if relation.name in hidden:
+                continue
+            included = relation.name in query.include_tree
+            limit = config["INCLUDE_MAX_RESOURCES"] + 1 if included else config["LINKAGE_MAX"]
+            load_linkage(store, resource, relation, rows, limit, caller)
+        load_computed(store, resource, rows, caller)
+        if dialect.panoptes:
+            # Panoptes writes a polymorphic to-one (the owner) as an object with the target's name.
+            for relation in resource.to_one:
+                if relation.polymorphic and relation.name not in hidden and relation.name not in query.include_tree:
+                    _load_to_one_targets(store, resource, relation, rows, caller)
     if query.include_tree:
-        _include(store, [(resource, rows)], query.include_tree, caller, config, root=True)
+        _include(store, groups, query.include_tree, caller, config, root=True)
+
+
+def fetch_members(relation, parent_id, query, caller, dialect):
+    """A page of a polymorphic to-many relation's members, in the relation's order."""
+    total, pairs = relation.page(parent_id, caller, query.page_size, query.offset)
+    store = Store()
+    groups = []
+    for type_name in relation.types:
+        target = RESOURCES[type_name]
+        _visible, rows = load_rows(store, target, [i for t, i in pairs if t == type_name], caller)
+        groups.append((target, rows))
+    complete_groups(store, groups, query, caller, dialect)
+    mixed = [(t, store.row(t, i)) for t, i in pairs if store.row(t, i) is not None]
+    return Result(RESOURCES[relation.types[0]], [row for _t, row in mixed], store, query, many=True, total=total,
+                  mixed=mixed, key=relation.link_type)
 
 
 def _hidden_relations(resource, query):
@@ -187,7 +216,11 @@ def _include(store, parents, tree, caller, config, root=False):
                     ids, total = linkage.get(row[0], ((), 0))
                     if total > len(ids) or total > cap:
                         raise _too_many(cap)
-                    targets[relation.types[0]].extend(ids)
+                    if relation.polymorphic:
+                        for type_name, id_ in ids:
+                            targets[type_name].append(id_)
+                    else:
+                        targets[relation.types[0]].extend(ids)
             else:
                 for row in rows:
                     link = relation.linkage(row, resource.index)

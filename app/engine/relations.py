@@ -5,8 +5,9 @@ declaration in ``resources/`` only says which columns hold it.
 """
 from importlib import import_module
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 
+from app.engine.filters import id_number
 from app.engine.registry import RESOURCES
 from app.extensions import db
 
@@ -19,11 +20,20 @@ def _column(attr):
     return prop.columns[0] if prop is not None else attr
 
 
+def _insert(table, skip_existing=False):
+    """INSERT into a link table; ``skip_existing``: a row another request inserted meanwhile is left alone
+    (``ON CONFLICT DO NOTHING`` on the table's unique constraints) instead of failing."""
+    if skip_existing and db.engine.dialect.name in ("postgresql", "sqlite"):
+        return import_module(f"sqlalchemy.dialects.{db.engine.dialect.name}").insert(table).on_conflict_do_nothing()
+    return insert(table)
+
+
 class Relation:
     many = False
 
-    def __init__(self, *, param=None, add_action="update", remove_action="update"):
+    def __init__(self, *, param=None, add_action="update", remove_action="update", related=True):
         self.param = param              # filter on the target type listing this relation's members
+        self.related = related          # False: a nested list of the target type serves …/<name>
         self.add_action = add_action    # policy action needed to add (to-many) or set (to-one)
         self.remove_action = remove_action
         self.name = self.resource = None
@@ -46,6 +56,18 @@ class Relation:
     @property
     def polymorphic(self):
         return len(self.types) > 1
+
+    def members(self, linkage):
+        """What the write methods take for a list of (type, id): the ids, once each, in order."""
+        return list(dict.fromkeys(i for _t, i in linkage))
+
+    def parse_member(self, text):
+        """The members one part of a URL names (``…/links/<rel>/<ids>``), or None."""
+        number = id_number(text.strip())
+        return None if number is None else [number]
+
+    def describe(self, member):
+        return f"{self.types[0]} {member}"
 
     def targets(self):
         return [RESOURCES[t] for t in self.types]
@@ -179,16 +201,10 @@ class ToMany(Relation):
         return {r[0] for r in rows}
 
     def add(self, parent_id, ids, skip_existing=False):
-        """Insert link rows. ``skip_existing``: a row that another request inserted meanwhile is left
-        alone (``ON CONFLICT DO NOTHING`` on the table's unique constraint) instead of failing."""
+        """Insert link rows (see ``_insert`` for ``skip_existing``)."""
         if ids:
-            table = self.parent_column.table
-            statement = insert(table)
-            if skip_existing and db.engine.dialect.name in ("postgresql", "sqlite"):
-                dialect_insert = import_module(f"sqlalchemy.dialects.{db.engine.dialect.name}").insert
-                statement = dialect_insert(table).on_conflict_do_nothing()
             db.session.execute(
-                statement,
+                _insert(self.parent_column.table, skip_existing),
                 [{self.parent_column.key: parent_id, self.member_column.key: i} for i in ids],
             )
 
@@ -203,3 +219,108 @@ class ToMany(Relation):
     def replace(self, parent_id, ids):
         db.session.execute(delete(self.parent_column.table).where(self.parent_column == parent_id))
         self.add(parent_id, list(dict.fromkeys(ids)))
+
+
+class PolymorphicToMany(ToMany):
+    """Ordered members of several types in one link table with a column per member type (exactly one
+    set per row, each a real foreign key). Linkage entries and write arguments are (type, id) pairs."""
+
+    def __init__(self, parent_column, columns_by_type, order_column, **kw):
+        Relation.__init__(self, **kw)
+        self.parent_column = _column(parent_column)
+        self.by_type = {t: _column(c) for t, c in columns_by_type.items()}
+        self.order_column = _column(order_column)
+        self.member_column = None
+        self.link_table = True
+
+    def bind(self, resource, name, field):
+        Relation.bind(self, resource, name, field)
+        if set(self.types) != set(self.by_type):
+            raise TypeError(f"{resource.type}.{name}: schema types and storage columns disagree")
+
+    def members(self, linkage):
+        return list(dict.fromkeys(linkage))
+
+    def parse_member(self, text):
+        """``layers.2`` names one member; a bare id names that id in whichever type holds it."""
+        type_name, dot, rest = text.strip().rpartition(".")
+        number = id_number(rest)
+        if number is None or (dot and type_name not in self.by_type):
+            return None
+        return [(type_name, number)] if dot else [(t, number) for t in self.types]
+
+    def describe(self, member):
+        return f"{member[0]} {member[1]}"
+
+    def _visible(self, caller):
+        parts = []
+        for type_name, column in self.by_type.items():
+            target = RESOURCES[type_name]
+            scope = target.policy.scope(caller, target)
+            parts.append(column.is_not(None) if scope is None
+                         else column.in_(select(target.table.c.id).where(scope)))
+        return or_(*parts)
+
+    def _pair(self, values):
+        for type_name, value in zip(self.by_type, values):
+            if value is not None:
+                return (type_name, value)
+        return None
+
+    def linkage(self, parent_ids, limit, caller):
+        parent, visible = self.parent_column, self._visible(caller)
+        counts = db.session.execute(
+            select(parent, func.count()).where(parent.in_(list(parent_ids)), visible).group_by(parent)
+        ).all()
+        result = {p: ([], n) for p, n in counts}
+        small = [p for p, n in counts if n <= limit]
+        rows = db.session.execute(
+            select(parent, *self.by_type.values()).where(parent.in_(small), visible)
+            .order_by(parent, self.order_column)
+        )
+        for p, *values in rows:
+            result[p][0].append(self._pair(values))
+        return result
+
+    def page(self, parent_id, caller, limit, offset):
+        """(total, [(type, id), …]) of one parent's visible members, in order."""
+        condition = and_(self.parent_column == parent_id, self._visible(caller))
+        total = db.session.execute(select(func.count()).where(condition)).scalar_one()
+        rows = db.session.execute(
+            select(*self.by_type.values()).where(condition).order_by(self.order_column).limit(limit).offset(offset)
+        )
+        return total, [self._pair(values) for values in rows]
+
+    def _matching(self, members):
+        by_type = {}
+        for type_name, id_ in members:
+            by_type.setdefault(type_name, []).append(id_)
+        return or_(*(self.by_type[t].in_(ids) for t, ids in by_type.items()))
+
+    def present(self, parent_id, members):
+        if not members:
+            return set()
+        rows = db.session.execute(
+            select(*self.by_type.values()).where(self.parent_column == parent_id, self._matching(members))
+        )
+        return {self._pair(values) for values in rows}
+
+    def add(self, parent_id, members, skip_existing=False):
+        if not members:
+            return
+        rows = []
+        for type_name, id_ in members:
+            row = {column.key: None for column in self.by_type.values()}
+            row[self.by_type[type_name].key] = id_
+            row[self.parent_column.key] = parent_id
+            rows.append(row)
+        db.session.execute(_insert(self.parent_column.table, skip_existing), rows)
+
+    def remove(self, parent_id, members):
+        if members:
+            db.session.execute(delete(self.parent_column.table).where(
+                self.parent_column == parent_id, self._matching(members)))
+
+    def replace(self, parent_id, members):
+        db.session.execute(delete(self.parent_column.table).where(self.parent_column == parent_id))
+        self.add(parent_id, list(dict.fromkeys(members)))
