@@ -131,6 +131,7 @@ class RelationViews:
         obj = load_object(resource, id, caller)
         relation = resource.relations[rel]
         check_if_match(resource, obj.id, obj.lock_version)
+        resource.before_link(obj, relation, caller)
         return caller, obj, relation
 
     def write(self, id, rel, **parents):

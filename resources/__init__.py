@@ -31,7 +31,7 @@ def register_all():
     """Import every declaration and add its routes (idempotent: blueprints are set up once)."""
     from app.engine.registry import RESOURCES
     from app.engine.resource import compile_all
-    from resources import collections, image_sets, people  # noqa: F401 - declarations register themselves
+    from resources import collections, image_sets, people, sets  # noqa: F401 - declarations register themselves
     from resources import imports, root  # noqa: F401 - manifest import, entry point, /me, /health
     from resources.views import register
 

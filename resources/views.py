@@ -28,6 +28,7 @@ def load_object(resource, id_, caller):
     a write without If-Match never fails on a version it did not ask about, and of several writes
     carrying the same ETag exactly one wins (the others get 412 from check_if_match).
     """
+    resource.lock_first(id_)
     model = resource.model
     query = select(model).where(model.id == id_)
     scope = resource.policy.scope(caller, resource)
@@ -70,11 +71,14 @@ def bump_version(resource, id_):
     )
 
 
-def show_response(resource, id_, status=200, headers=None, query=None):
+def show_response(resource, id_, status=200, headers=None, query=None, location=False):
+    """One resource's document; ``location``: with a Location header (its self link), as a create answers."""
     query = query or parse_query(resource, listing=False)
     result = fetch_one(resource, id_, query, current_caller(), dialect())
     if result is None:
         raise not_found(resource.type, id_)
+    if location:
+        headers = {**(headers or {}), "Location": context().root + resource.row_path(result.rows[0])}
     return respond_result(result, status=status, headers=headers)
 
 
@@ -149,9 +153,7 @@ class Views:
         resource.after_write(obj, inputs, caller, creating=True)
         new_id = obj.id
         commit()
-        result = fetch_one(resource, new_id, query, current_caller(), dialect())
-        location = context().root + resource.row_path(result.rows[0])
-        return respond_result(result, status=201, headers={"Location": location})
+        return show_response(resource, new_id, status=201, query=query, location=True)
 
     def update(self, id, **parents):
         resource = self.resource
@@ -199,7 +201,7 @@ def register(bp, resource):
     """Routes for one declaration: the collection, its members, and every relation's endpoints."""
     from links.endpoints import register_relations
 
-    views = Views(resource)
+    views = (resource.views or Views)(resource)
     for number, base in enumerate(resource.route_bases()):
         t = resource.type if number == 0 else f"{resource.type}~{number}"
         bp.add_url_rule(base, f"{t}:index", views.index, methods=["GET"], strict_slashes=False)
@@ -209,3 +211,4 @@ def register(bp, resource):
         bp.add_url_rule(member, f"{t}:update", views.update, methods=["PUT", "PATCH"], strict_slashes=False)
         bp.add_url_rule(member, f"{t}:destroy", views.destroy, methods=["DELETE"], strict_slashes=False)
         register_relations(bp, resource, member, t)
+    resource.extra_routes(bp, views)

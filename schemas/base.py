@@ -23,9 +23,10 @@ def to_one(*types, link_type=None, create_only=False, read_only=False):
     return fields.Relationship(type_=types[0], many=False, dump_only=read_only, metadata=metadata)
 
 
-def to_many(type_, link_type=None, read_only=False):
-    return fields.Relationship(type_=type_, many=True, dump_only=read_only,
-                               metadata={"types": (type_,), "link_type": link_type or type_})
+def to_many(*types, link_type=None, read_only=False):
+    """A to-many relation to one type, or to several (polymorphic: name the link_type)."""
+    return fields.Relationship(type_=types[0], many=True, dump_only=read_only,
+                               metadata={"types": types, "link_type": link_type or types[0]})
 
 
 def text(max_length=255, **kw):

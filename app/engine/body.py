@@ -133,8 +133,9 @@ def parse_linkage(relation, value, pointer, panoptes):
     return _identifier(relation, value, pointer, panoptes)
 
 
-def parse_resource(resource, dialect, *, update_id=None):
-    """Read a create (update_id None) or update body; every problem is reported at once."""
+def parse_resource(resource, dialect, *, update_id=None, partial=None):
+    """Read a create (update_id None) or update body; every problem is reported at once. ``partial``:
+    whether attributes may be left out (by default only in updates)."""
     body = read_json()
     if not isinstance(body, dict):
         raise _bad("", "The request body must be a JSON object.")
@@ -173,9 +174,15 @@ def parse_resource(resource, dialect, *, update_id=None):
             continue
         if name in resource.attribute_relations:
             # An input the specification gives as an attribute (e.g. a list of language codes).
+            entry = resource.attribute_relations[name]
+            relation_name, reader = entry if isinstance(entry, tuple) else (name, entry)
+            if relation_name in inp.relations:
+                errors.append(_bad(pointer, f"'{name}' sets {relation_name}, which the body already sets.", 422,
+                                   "duplicate_input"))
+                continue
             try:
-                inp.relations[name] = resource.attribute_relations[name](value, pointer)
-                inp.pointers[name] = pointer
+                inp.relations[relation_name] = reader(value, pointer)
+                inp.pointers[relation_name] = pointer
             except ApiError as exc:
                 errors.append(exc)
             continue
@@ -187,7 +194,7 @@ def parse_resource(resource, dialect, *, update_id=None):
         clean[name] = value
     doc = {"data": {"type": resource.type, "attributes": clean}}
     try:
-        inp.values = resource.schema_instance.load(doc, partial=update_id is not None)
+        inp.values = resource.schema_instance.load(doc, partial=update_id is not None if partial is None else partial)
     except ValidationError as exc:
         errors.extend(_schema_errors(exc.messages, base, dialect.panoptes))
     if errors:

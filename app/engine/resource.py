@@ -25,7 +25,10 @@ class Resource:
     creatable = True
     deletable = True
     delete_answers_document = False  # DELETE → 200 with the deleted resource instead of 204
-    attribute_relations = {}  # relation name → fn(value, pointer, caller) → linkage, for inputs given as attributes
+    # input name → fn(value, pointer) → linkage, for relations the specification gives as attributes; the
+    # relation is the input's namesake, or the first item of a (relation name, fn) pair
+    attribute_relations = {}
+    views = None            # a subclass of resources.views.Views replacing some of the generic views
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -127,6 +130,16 @@ class Resource:
 
     def after_write(self, obj, inputs, caller, creating):
         """Act on write-only inputs once the object has an id (still inside the transaction)."""
+
+    def lock_first(self, id_):
+        """Lock rows a write to this resource changes too, before its own row, so that every write of a
+        family takes its locks in one order."""
+
+    def before_link(self, obj, relation, caller):
+        """Refuse a write through a relationship endpoint; raise ApiError to refuse."""
+
+    def extra_routes(self, bp, views):
+        """URL rules beyond the generic ones (``views`` is the type's Views instance)."""
 
     def after_unlink(self, parent_id, relation, removed):
         """Keep dependent fields right after members left a to-many relation (``removed`` None: replaced)."""

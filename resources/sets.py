@@ -1,0 +1,568 @@
+"""layers, tables, documents, sets, set_versions, publishes and set_permissions (API §7.4)."""
+import re
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth import current_caller
+from app.engine.body import _identifier, parse_resource, read_json, resolve_targets
+from app.engine.errors import ApiError, combine, invalid, not_found
+from app.engine.fetch import fetch_list
+from app.engine.filters import Equals, id_number
+from app.engine.http import check_if_match, context, dialect, no_content, require_caller, respond_result
+from app.engine.registry import RESOURCES
+from app.engine.relations import PolymorphicToMany, ToMany, ToOne
+from app.engine.resource import Resource
+from app.extensions import db
+from app.models import User, UserGroup
+from app.models.sets import (
+    CONTENT_FIELDS, DataTable, Document, Layer, Publish, Set, SetItem, SetPermission, SetVersion, SetVersionItem,
+)
+from app.policies import OwnedPolicy
+from app.policies.sets import (
+    ADMIN, EDIT, EVERYONE, VIEW, SetChildPolicy, SetPolicy, SetVersionPolicy, require_level, set_scope, sets_at,
+)
+from app.services import set_content, set_versions
+from app.services.markdown import render_markdown
+from app.services.set_versions import Transition
+from resources.owners import default_owner, owner_filter, owner_relation
+from resources.views import Views, apply_relations, bump_version, commit, load_object, parse_query, \
+    require_action, show_response
+from schemas.sets import (
+    DocumentSchema, LayerSchema, PublishSchema, SetPermissionSchema, SetSchema, SetVersionSchema, TableSchema,
+)
+
+
+@contextmanager
+def version_rules():
+    """A refused move of the version state machine becomes the client error it names."""
+    try:
+        yield
+    except Transition as refused:
+        raise ApiError(refused.status, refused.message, code="version_state") from refused
+
+
+# -- items ---------------------------------------------------------------------------------------
+
+class ItemResource(Resource):
+    """What layers, tables and documents share: a title, a description and an owner."""
+
+    policy = OwnedPolicy()
+    trailing_slash = True
+    sorts = ("title", "created_at", "updated_at")
+
+    def __init__(self):
+        self.relations = {"owner": owner_relation(self.model)}
+        self.filters = {"owner": owner_filter(self.model), "title": Equals(self.model.title)}
+        super().__init__()
+
+    def before_create(self, obj, values, relations, caller, **parents):
+        default_owner(obj, relations, caller)
+
+
+class Layers(ItemResource):
+    type, model, schema = "layers", Layer, LayerSchema
+
+
+class Tables(ItemResource):
+    type, model, schema = "tables", DataTable, TableSchema
+
+
+class Documents(ItemResource):
+    type, model, schema = "documents", Document, DocumentSchema
+
+
+ITEM_URL = re.compile(r"^/(layers|tables|documents)/([1-9][0-9]{0,17})/?$")
+
+
+def items_from_urls(value, pointer):
+    """``items`` as the specification gives them: item URLs (absolute under this API, or relative, with or
+    without the trailing slash), resource identifiers allowed too."""
+    if not isinstance(value, list):
+        raise invalid(pointer, "items: must be a list of item URLs (…/layers/2/) or resource identifiers.")
+    root = context().root
+    root_path = urlsplit(root).path
+    relation = RESOURCES["sets"].relations["items"]
+    linkage, bad = [], []
+    for number, entry in enumerate(value):
+        if isinstance(entry, dict):
+            linkage.append(_identifier(relation, entry, f"{pointer}/{number}", panoptes=False))
+            continue
+        text = entry.strip() if isinstance(entry, str) else ""
+        if text.startswith(root + "/"):
+            text = text[len(root):]
+        elif text.startswith(root_path + "/"):
+            text = text[len(root_path):]
+        elif not text.startswith("/") and "://" not in text:
+            text = "/" + text
+        match = ITEM_URL.match(text)
+        if match is None:
+            bad.append(entry)
+        else:
+            linkage.append((match.group(1), int(match.group(2))))
+    if bad:
+        listed = ", ".join(repr(b) for b in bad)
+        raise invalid(pointer, f"items: not the URL of a layer, table or document of this API: {listed}.",
+                      code="invalid_item")
+    return linkage
+
+
+def owner_input(type_name, label):
+    """``user`` or ``group`` as the specification gives them: an id, a URL, or an object with an id."""
+
+    def read(value, pointer):
+        if isinstance(value, dict):
+            value = value.get("id", value.get("url"))
+        text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+        match = re.search(rf"(?:^|/){type_name}/([^/]+)/?$", text)
+        number = id_number(match.group(1) if match else text)
+        if number is None:
+            raise invalid(pointer, f"{label}: {value!r} is not a {label} id or URL.", code="invalid_owner")
+        return (type_name, number)
+
+    return read
+
+
+# -- sets ----------------------------------------------------------------------------------------
+
+def _item_columns(model):
+    return {"layers": model.layer_id, "tables": model.table_id, "documents": model.document_id}
+
+
+def mirror(version_id):
+    """A set never published shows its draft: copy a change of the draft to the set."""
+    version = db.session.get(SetVersion, version_id)
+    set_obj = db.session.get(Set, version.set_id)
+    if set_content.shows_draft(set_obj) and version.state in set_content.ACTIVE:
+        set_content.show(set_obj, version)
+        set_obj.touch()
+        db.session.flush()
+
+
+class VersionItems(PolymorphicToMany):
+    """A version's items; a change to a never-published set's draft shows on the set at once."""
+
+    def add(self, version_id, members, skip_existing=False):
+        super().add(version_id, members, skip_existing)
+        mirror(version_id)
+
+    def remove(self, version_id, members):
+        super().remove(version_id, members)
+        mirror(version_id)
+
+    def replace(self, version_id, members):
+        super().replace(version_id, members)
+        mirror(version_id)
+
+
+version_items = VersionItems(SetVersionItem.version_id, _item_columns(SetVersionItem), SetVersionItem.id,
+                             add_action="link", remove_action="unlink")
+
+
+class DraftItems(PolymorphicToMany):
+    """The items a set shows; a change goes to the set's draft (made from the published content if there
+    is none), like every change of a set's content."""
+
+    def _draft(self, set_id):
+        set_obj = db.session.get(Set, set_id)
+        with version_rules():
+            draft = set_content.editable_draft(set_obj, current_caller().user_id)
+        db.session.flush()
+        return draft.id
+
+    def present(self, set_id, members):
+        return version_items.present(self._draft(set_id), members)
+
+    def add(self, set_id, members, skip_existing=False):
+        version_items.add(self._draft(set_id), members, skip_existing)
+
+    def remove(self, set_id, members):
+        version_items.remove(self._draft(set_id), members)
+
+    def replace(self, set_id, members):
+        version_items.replace(self._draft(set_id), members)
+
+
+def set_pages(ids, caller):
+    site = current_app.config.get("SITE_URL") or context().root[: -len("/api")]
+    return {i: f"{site}/set/{i}/" for i in ids}
+
+
+VERSIONED = set(CONTENT_FIELDS) - {"description_html"}
+
+
+def visible_set(set_id, caller):
+    """The set of a nested URL if the caller may read it, else 404."""
+    query = select(Set).where(Set.id == set_id)
+    scope = set_scope(caller)
+    if scope is not None:
+        query = query.where(scope)
+    found = db.session.execute(query).scalar_one_or_none()
+    if found is None:
+        raise not_found("sets", set_id)
+    return found
+
+
+class SetViews(Views):
+    def drafts(self):
+        """Sets whose latest version is a draft the caller may edit."""
+        resource, caller = self.resource, current_caller()
+        where = [Set.latest_version_id.in_(
+            select(SetVersion.id).where(SetVersion.state.in_(set_content.ACTIVE)))]
+        editable = sets_at(caller, EDIT)
+        if editable is not None:
+            where.append(editable)
+        result = fetch_list(resource, parse_query(resource), caller, dialect(), where=where)
+        return respond_result(result)
+
+
+class Sets(Resource):
+    type = "sets"
+    model = Set
+    schema = SetSchema
+    policy = SetPolicy()
+    trailing_slash = True
+    relations = {
+        "owner": owner_relation(Set),
+        "items": DraftItems(SetItem.set_id, _item_columns(SetItem), SetItem.id, add_action="link",
+                            remove_action="unlink"),
+        "versions": ToMany(SetVersion.set_id, SetVersion.id, SetVersion.id.desc(), link_table=False, related=False),
+        "latest_version": ToOne(Set.latest_version_id),
+        "published_version": ToOne(Set.published_version_id),
+        "permissions": ToMany(SetPermission.set_id, SetPermission.id, SetPermission.id, link_table=False,
+                              related=False),
+    }
+    filters = {"owner": owner_filter(Set), "title": Equals(Set.title)}
+    sorts = ("title", "created_at", "updated_at")
+    computed = {"url_html": set_pages}
+    attribute_relations = {
+        "items": items_from_urls,
+        "user": ("owner", owner_input("users", "user")),
+        "group": ("owner", owner_input("user_groups", "group")),
+    }
+    views = SetViews
+
+    def extra_routes(self, bp, views):
+        bp.add_url_rule("/sets/drafts", "sets:drafts", views.drafts, methods=["GET"], strict_slashes=False)
+
+    def list_constraints(self, parents, caller):
+        return (Set.published_version_id.is_not(None),), None
+
+    def before_create(self, obj, values, relations, caller, **parents):
+        default_owner(obj, relations, caller)
+        obj.description_html = render_markdown(obj.description)
+
+    def after_create(self, obj, caller):
+        if set_content.active_draft(obj.id) is None:
+            set_content.new_draft(obj, caller.user_id)
+
+    def before_update(self, obj, values, relations, caller):
+        """Content goes to the set's draft; the set shows it only while it was never published."""
+        content = {name: values.pop(name) for name in list(values) if name in VERSIONED}
+        if not content:
+            return
+        with version_rules():
+            draft = set_content.editable_draft(obj, caller.user_id)
+        for name, value in content.items():
+            setattr(draft, name, value)
+        if "description" in content:
+            draft.description_html = render_markdown(content["description"])
+        db.session.flush()
+        mirror(draft.id)
+
+
+# -- versions ------------------------------------------------------------------------------------
+
+class SetVersionViews(Views):
+    def create(self, set_id=None):
+        """POST /sets/{id}/versions/: a new draft copied from the published content; a body, if any, edits it."""
+        resource = self.resource
+        caller = require_caller()
+        if set_id is None:
+            raise ApiError(405, "A version is made with POST /api/sets/{id}/versions/.", code="method_not_allowed")
+        query = parse_query(resource, listing=False)
+        set_obj = load_object(RESOURCES["sets"], set_id, caller)
+        require_level(caller, set_obj, EDIT, "create a version")
+        body = read_json(required=False)
+        inp = None
+        if body:
+            inp = parse_resource(resource, dialect(), partial=True)
+            resolve_targets(inp, caller)
+        with version_rules():
+            try:
+                draft = set_content.new_draft(set_obj, caller.user_id)
+            except IntegrityError:
+                db.session.rollback()
+                raise Transition(409, set_versions.ALREADY_DRAFT)
+        if inp is not None:
+            for name, value in inp.values.items():
+                setattr(draft, name, value)
+            resource.before_update(draft, inp.values, inp.relations, caller)
+            for relation, members in apply_relations(resource, draft, inp, creating=True):
+                relation.replace(draft.id, members)
+        db.session.flush()
+        mirror(draft.id)
+        new_id = draft.id
+        commit()
+        return show_response(resource, new_id, status=201, query=query, location=True)
+
+    def destroy(self, id, set_id=None):
+        """DELETE of a version discards the draft; the set reverts to its published version."""
+        resource = self.resource
+        caller = require_caller()
+        resource.check_parents({"set_id": set_id} if set_id else {}, id, caller)
+        version = load_object(resource, id, caller)
+        require_action(resource, caller, version, "destroy")
+        check_if_match(resource, version.id, version.lock_version, required=dialect().panoptes)
+        set_obj = db.session.get(Set, version.set_id)
+        with version_rules():
+            set_content.discard(set_obj, version)
+        commit()
+        return no_content()
+
+    def shortcut(self, set_id, which):
+        """GET …/versions/draft/ and …/versions/published/ (404 when the set has none)."""
+        visible_set(set_id, current_caller())
+        states = set_content.ACTIVE if which == "draft" else ("published",)
+        version_id = db.session.scalar(
+            select(SetVersion.id).where(SetVersion.set_id == set_id, SetVersion.state.in_(states)))
+        if version_id is None:
+            raise not_found("set_versions", which)
+        return show_response(self.resource, version_id)
+
+    def publish(self, set_id, id):
+        """POST …/versions/{v}/publish/: publish the draft at once; answers the completed task."""
+        resource = self.resource
+        caller = require_caller()
+        resource.check_parents({"set_id": set_id}, id, caller)
+        version = load_object(resource, id, caller)
+        require_action(resource, caller, version, "publish")
+        set_obj = db.session.get(Set, version.set_id)
+        with version_rules():
+            set_content.publish(set_obj, version)
+        task = Publish(set_id=set_obj.id, version_id=version.id, created_by_id=caller.user_id, state="completed")
+        db.session.add(task)
+        db.session.flush()
+        task_id = task.id
+        commit()
+        return show_response(RESOURCES["publishes"], task_id, status=201, location=True,
+                             query=parse_query(RESOURCES["publishes"], listing=False))
+
+
+class SetVersions(Resource):
+    type = "set_versions"
+    model = SetVersion
+    schema = SetVersionSchema
+    policy = SetVersionPolicy()
+    trailing_slash = True
+    relations = {
+        "set": ToOne(SetVersion.set_id),
+        "items": version_items,
+        "created_by": ToOne(SetVersion.created_by_id),
+    }
+    filters = {"set_id": Equals(SetVersion.set_id, "id"), "state": Equals(SetVersion.state)}
+    sorts = ("created_at", "updated_at")
+    attribute_relations = {"items": items_from_urls}
+    views = SetVersionViews
+
+    def route_bases(self):
+        return ["/sets/<resid:set_id>/versions", "/set_versions"]
+
+    def row_path(self, row):
+        return f"/sets/{row[self.index['set_id']]}/versions/{row[0]}/"
+
+    def extra_routes(self, bp, views):
+        for which in ("draft", "published"):
+            bp.add_url_rule(f"/sets/<resid:set_id>/versions/{which}", f"set_versions:{which}", views.shortcut,
+                            methods=["GET"], defaults={"which": which}, strict_slashes=False)
+        bp.add_url_rule("/sets/<resid:set_id>/versions/<resid:id>/publish", "set_versions:publish",
+                        views.publish, methods=["POST"], strict_slashes=False)
+
+    def list_constraints(self, parents, caller):
+        newest_first = [SetVersion.id.desc()]
+        if "set_id" in parents:
+            visible_set(parents["set_id"], caller)
+            return (SetVersion.set_id == parents["set_id"],), newest_first
+        return (), newest_first
+
+    def check_parents(self, parents, id_, caller):
+        if "set_id" in parents:
+            found = db.session.scalar(
+                select(SetVersion.id).where(SetVersion.id == id_, SetVersion.set_id == parents["set_id"]))
+            if found is None:
+                raise not_found(self.type, id_)
+
+    def lock_first(self, id_):
+        # A version's changes show on its set: lock the set first, as set writes do.
+        set_id = select(SetVersion.set_id).where(SetVersion.id == id_).scalar_subquery()
+        db.session.execute(select(Set.id).where(Set.id == set_id).with_for_update(key_share=True, of=Set))
+
+    def before_update(self, obj, values, relations, caller):
+        with version_rules():
+            set_versions.check_editable(obj.state)
+        if "description" in values:
+            obj.description_html = render_markdown(values["description"])
+
+    def before_link(self, obj, relation, caller):
+        with version_rules():
+            set_versions.check_editable(obj.state)
+
+    def after_write(self, obj, inputs, caller, creating):
+        db.session.flush()
+        mirror(obj.id)
+
+
+# -- publish tasks and permissions --------------------------------------------------------------
+
+class Publishes(Resource):
+    type = "publishes"
+    model = Publish
+    schema = PublishSchema
+    policy = SetChildPolicy(EDIT, manage=False)
+    trailing_slash = True
+    relations = {
+        "set": ToOne(Publish.set_id),
+        "version": ToOne(Publish.version_id),
+        "created_by": ToOne(Publish.created_by_id),
+    }
+    filters = {"state": Equals(Publish.state), "set_id": Equals(Publish.set_id, "id")}
+    sorts = ("created_at", "updated_at")
+    creatable = False
+    deletable = False
+
+
+class SetPermissionViews(Views):
+    def replace(self, set_id):
+        """PUT /sets/{id}/permissions/: the list sent replaces every direct grant; answers the new list."""
+        caller = require_caller()
+        set_obj = load_object(RESOURCES["sets"], set_id, caller)
+        require_level(caller, set_obj, ADMIN, "change its permissions")
+        grants = parse_grants(self.resource)
+        db.session.execute(delete(SetPermission).where(SetPermission.set_id == set_id))
+        if grants:
+            db.session.execute(insert(SetPermission), [
+                {"set_id": set_id, "principal": p, "permission": level} for p, level in grants])
+        bump_version(RESOURCES["sets"], set_id)
+        commit()
+        return self.index(set_id=set_id)
+
+
+def parse_grants(resource):
+    """The grant list of a PUT, in either dialect, every problem reported at once."""
+    body = read_json()
+    panoptes = dialect().panoptes
+    key = "set_permissions" if panoptes else "data"
+    entries = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(entries, list):
+        raise ApiError(400, f"The body needs '{key}' holding a list of grants.", code="invalid_body",
+                       pointer=f"/{key}")
+    errors, grants, seen = [], [], set()
+    for number, entry in enumerate(entries):
+        base = f"/{key}/{number}"
+        if not panoptes:
+            if not isinstance(entry, dict) or entry.get("type") != "set_permissions":
+                errors.append(ApiError(409 if isinstance(entry, dict) and "type" in entry else 422,
+                                       "Each grant is a set_permissions resource object.", code="invalid_grant",
+                                       pointer=f"{base}/type"))
+                continue
+            entry, base = entry.get("attributes"), f"{base}/attributes"
+        if not isinstance(entry, dict):
+            errors.append(invalid(base, "A grant is an object with principal and permission.", code="invalid_grant"))
+            continue
+        attrs = {k: v for k, v in entry.items() if k not in resource.read_only}
+        try:
+            values = resource.schema_instance.load({"data": {"type": resource.type, "attributes": attrs}})
+        except Exception as exc:  # marshmallow.ValidationError, reported with its place
+            messages = getattr(exc, "messages", {})
+            for item in messages.get("errors", []) if isinstance(messages, dict) else []:
+                name = item.get("source", {}).get("pointer", "").rsplit("/", 1)[-1]
+                errors.append(invalid(f"{base}/{name}", f"{name}: {item.get('detail')}"))
+            continue
+        problem = grant_problem(values["principal"], values["permission"])
+        if problem is None and values["principal"] in seen:
+            problem = f"{values['principal']} is granted twice."
+        if problem:
+            errors.append(invalid(f"{base}/principal", problem, code="invalid_grant"))
+            continue
+        seen.add(values["principal"])
+        grants.append((values["principal"], values["permission"]))
+    if errors:
+        raise combine(errors)
+    return grants
+
+
+def grant_problem(principal, permission):
+    """Why a grant cannot be made (None: it can)."""
+    if principal == EVERYONE:
+        return None if permission == VIEW else "group.everyone may only be granted view."
+    kind, _dot, number = principal.partition(".")
+    model = User if kind == "user" else UserGroup
+    if db.session.get(model, int(number)) is None:
+        return f"{principal}: there is no such {'user' if kind == 'user' else 'group'}."
+    return None
+
+
+class SetPermissions(Resource):
+    type = "set_permissions"
+    model = SetPermission
+    schema = SetPermissionSchema
+    policy = SetChildPolicy(ADMIN)
+    trailing_slash = True
+    relations = {"set": ToOne(SetPermission.set_id)}
+    filters = {"principal": Equals(SetPermission.principal), "permission": Equals(SetPermission.permission)}
+    sorts = ("created_at", "updated_at", "principal")
+    views = SetPermissionViews
+
+    def route_bases(self):
+        return ["/sets/<resid:set_id>/permissions", "/set_permissions"]
+
+    def row_path(self, row):
+        return f"/sets/{row[self.index['set_id']]}/permissions/{row[0]}/"
+
+    def extra_routes(self, bp, views):
+        bp.add_url_rule("/sets/<resid:set_id>/permissions", "set_permissions:replace", views.replace,
+                        methods=["PUT"], strict_slashes=False)
+
+    def list_constraints(self, parents, caller):
+        if "set_id" not in parents:
+            return (), [SetPermission.id]
+        set_obj = visible_set(parents["set_id"], caller)
+        require_level(caller, set_obj, ADMIN, "see its permissions")
+        return (SetPermission.set_id == set_obj.id,), [SetPermission.id]
+
+    def check_parents(self, parents, id_, caller):
+        if "set_id" not in parents:
+            return
+        set_obj = visible_set(parents["set_id"], caller)
+        require_level(caller, set_obj, ADMIN, "see its permissions")
+        found = db.session.scalar(
+            select(SetPermission.id).where(SetPermission.id == id_, SetPermission.set_id == set_obj.id))
+        if found is None:
+            raise not_found(self.type, id_)
+
+    def before_create(self, obj, values, relations, caller, set_id=None):
+        if set_id is None:
+            raise ApiError(405, "A grant is made with POST /api/sets/{id}/permissions/.", code="method_not_allowed")
+        obj.set_id = visible_set(set_id, caller).id
+        self._check(obj, caller)
+
+    def before_update(self, obj, values, relations, caller):
+        merged = type("Grant", (), {"set_id": obj.set_id, "id": obj.id,
+                                    "principal": values.get("principal", obj.principal),
+                                    "permission": values.get("permission", obj.permission)})
+        self._check(merged, caller)
+
+    def _check(self, grant, caller):
+        pointer = "/set_permissions/principal" if dialect().panoptes else "/data/attributes/principal"
+        problem = grant_problem(grant.principal, grant.permission)
+        if problem:
+            raise invalid(pointer, problem, code="invalid_grant")
+        other = db.session.scalar(select(SetPermission.id).where(
+            SetPermission.set_id == grant.set_id, SetPermission.principal == grant.principal,
+            SetPermission.id != (grant.id or 0)))
+        if other is not None:
+            raise ApiError(409, f"{grant.principal} already has a grant on this set; change that one, or PUT the "
+                           "whole list.", code="duplicate_grant", pointer=pointer)
