@@ -9,6 +9,9 @@ from app.auth import find_user_by_login, issue_token
 from app.extensions import db
 from app.models import Collection, CollectionRole, CollectionSubject, Membership, Subject, User, UserGroup
 from app.models.people import GROUP_ADMIN, GROUP_MEMBER
+from app.models.sets import DataTable, Document, Layer, Set, SetItem, SetPermission, SetVersionItem
+from app.services import set_content
+from app.services.markdown import render_markdown
 
 users_cli = AppGroup("users", help="Manage users.")
 groups_cli = AppGroup("groups", help="Manage user groups.")
@@ -119,6 +122,8 @@ def demo():
             for subject in members:
                 db.session.add(CollectionSubject(collection_id=collection.id, subject_id=subject.id))
         db.session.add(CollectionRole(collection_id=secret.id, user_id=people["bob"].id, roles=["viewer"]))
+    if db.session.execute(select(Set.id).where(Set.title == "Transport of the north")).first() is None:
+        _demo_sets(people, group)
     try:
         db.session.commit()
     except IntegrityError as exc:
@@ -126,6 +131,34 @@ def demo():
         _fail(f"Could not load the demo data: {exc.orig}")
     click.echo(f"Demo data loaded. Users alice, bob and admin (password '{DEMO_PASSWORD}').")
     click.echo(f"Try: curl {current_app.config.get('PUBLIC_URL') or 'http://127.0.0.1:5000'}/api/collections")
+
+
+def _demo_sets(people, group):
+    """A public published set with a pending draft, and a group's set never published."""
+    alice = people["alice"].id
+    highways = Layer(title="State highways", description="Centre lines of state highways.", owner_user_id=alice)
+    rail = Layer(title="Rail network", owner_user_id=alice)
+    counts = DataTable(title="Traffic counts", description="Daily vehicle counts by site.", owner_user_id=alice)
+    method = Document(title="Counting method", owner_group_id=group.id)
+    db.session.add_all([highways, rail, counts, method])
+    db.session.flush()
+    transport = Set(title="Transport of the north", description="Roads, rail and **traffic counts**.",
+                    description_html=render_markdown("Roads, rail and **traffic counts**."),
+                    tags=["transport", "roads"], categories=["infrastructure/transport"], owner_user_id=alice)
+    plans = Set(title="Garden plans", description="Beds and paths.", description_html=render_markdown(
+        "Beds and paths."), owner_group_id=group.id)
+    db.session.add_all([transport, plans])
+    db.session.flush()
+    db.session.add_all([SetItem(set_id=transport.id, layer_id=highways.id), SetItem(set_id=transport.id,
+                        table_id=counts.id), SetItem(set_id=plans.id, document_id=method.id)])
+    first = set_content.new_draft(transport, alice)
+    set_content.publish(transport, first)
+    draft = set_content.new_draft(transport, alice)
+    draft.title = "Transport of the north (with rail)"
+    db.session.add(SetVersionItem(version_id=draft.id, layer_id=rail.id))
+    set_content.new_draft(plans, alice)
+    db.session.add(SetPermission(set_id=transport.id, principal="group.everyone", permission="view"))
+    db.session.add(SetPermission(set_id=transport.id, principal=f"user.{people['bob'].id}", permission="edit"))
 
 
 @click.command("import-manifest")
