@@ -19,6 +19,7 @@ from app.engine.errors import ApiError
 from app.engine.negotiation import choose_dialect
 from tests.conftest import JSONAPI, PANOPTES, jsonapi_body
 from tests.image_sets_helpers import create_set, make_image
+from tests import sets_helpers
 from tests.reading_seed import grant_role, make_collection
 from tests.writing_helpers import assert_jsonapi_error, assert_panoptes_error, create_subject, passwordless_user
 
@@ -54,19 +55,30 @@ class World:
         group = client.post("/api/user_groups", headers=owner.jsonapi(), content_type=JSONAPI,
                             json=jsonapi_body("user_groups", {"name": f"group{n}", "display_name": f"Group {n}"}))
         assert group.status_code == 201, group.get_json()
+        layers = [sets_helpers.create_item(client, owner, "layers", f"Layer {n}-{i}") for i in range(2)]
+        table = sets_helpers.create_item(client, owner, "tables", f"Table {n}")
+        document = sets_helpers.create_item(client, owner, "documents", f"Document {n}")
+        items = [("layers", layers[0]), ("tables", table), ("documents", document)]
+        set_of_items, published = sets_helpers.published_set(client, owner, items=items, title=f"Set {n}")
+        draft = sets_helpers.new_draft(client, set_of_items, owner)
+        grant = sets_helpers.grant(client, set_of_items, owner, f"user.{other.id}", "view")
+        task = client.get("/api/publishes/", headers=owner.jsonapi()).get_json()["data"][-1]["id"]
         publications = client.get("/api/publications", headers=owner.jsonapi()).get_json()["data"]
         languages = client.get("/api/languages?filter[code]=en", headers=owner.jsonapi()).get_json()["data"]
         self.owner, self.other = owner, other
         self.ids = {"collections": cid, "subjects": subjects[0], "images": images[0], "image_sets": set_id,
                     "collection_roles": role, "users": str(owner.id), "user_groups": group.get_json()["data"]["id"],
-                    "publications": publications[-1]["id"], "languages": languages[0]["id"]}
+                    "publications": publications[-1]["id"], "languages": languages[0]["id"],
+                    "layers": layers[0], "tables": table, "documents": document, "sets": set_of_items,
+                    "set_versions": draft, "set_permissions": grant, "publishes": task}
         self.members = {"subjects": subjects, "images": images, "collections": [cid], "users": [str(owner.id)],
                         "languages": [languages[0]["id"]], "image_sets": [set_id],
-                        "user_groups": [self.ids["user_groups"]]}
+                        "user_groups": [self.ids["user_groups"]], "layers": layers, "set_versions": [published, draft]}
 
     def path(self, route, id_=None, ids=None):
         """The route's URL with the seeded ids (or the given stand-ins)."""
         text = route["rule"].replace("<resid:collection_id>", str(self.ids["collections"]))
+        text = text.replace("<resid:set_id>", str(self.ids["sets"]))
         text = text.replace("<resid:id>", str(self.ids.get(route["type"], 1)) if id_ is None else id_)
         if "<ids>" in text:
             text = text.replace("<ids>", ",".join(self.members.get(route["target"], ["1"])) if ids is None else ids)
@@ -93,7 +105,8 @@ def _routes(app):
         if not text.startswith("/api") and not text.startswith("/oauth"):
             continue
         parts = text.split("/")
-        type_ = "image_sets" if "image-sets" in parts else (parts[2] if len(parts) > 2 else "")
+        # endpoints are named "<type>[~n]:<view>" (resources/views.py), whatever the URL nests under
+        type_ = rule.endpoint.split(".", 1)[-1].split(":")[0].split("~")[0]
         rel = (rule.defaults or {}).get("rel")
         if "import" in parts:
             kind = "import"
@@ -292,6 +305,15 @@ def valid_body(world, route, panoptes, method):
         "user_groups": ({"name": "grp", "display_name": "G"}, {"users": [str(world.owner.id)]}),
         "languages": ({}, {}),
         "publications": ({}, {}),
+        "layers": ({"title": "L", "description": "d"}, {}),
+        "tables": ({"title": "T", "description": "d"}, {}),
+        "documents": ({"title": "D", "description": "d"}, {}),
+        "sets": ({"title": "S", "description": "*d*", "tags": ["a"], "categories": ["b/c"], "metadata": {"k": 1},
+                  "publish_to_catalog_services": True, "items": [f"/api/layers/{world.members['layers'][1]}/"]},
+                 {}),
+        "set_versions": ({"title": "V", "description": "d", "tags": ["t"]},
+                         {"items": [{"id": world.members["layers"][1], "type": "layers"}]}),
+        "set_permissions": ({"principal": f"user.{world.other.id}", "permission": "edit"}, {}),
     }.get(type_, ({"x": 1}, {}))
     if type_ == "collections":
         links["owner"] = {"id": str(world.owner.id), "type": "users"}
@@ -307,7 +329,8 @@ def valid_body(world, route, panoptes, method):
         if relation is None:
             continue
         if isinstance(value, list):
-            relationships[name] = {"data": [{"type": relation.types[0], "id": v} for v in value]}
+            relationships[name] = {"data": [v if isinstance(v, dict) else {"type": relation.types[0], "id": v}
+                                            for v in value]}
         elif isinstance(value, dict):
             relationships[name] = {"data": value}
         else:
