@@ -103,3 +103,63 @@ def test_query_count_does_not_depend_on_rows(client, seeded, accept):
         # a fixed shape means a small number too: a handful of statements per included path
         statements, _ = count(client, "/api/collections?include=owner,subjects&page_size=100", accept)
         assert statements <= 15
+
+
+@pytest.fixture
+def seeded_sets(app, people):
+    """105 published public sets with 0-5 items of mixed types (some with a pending draft), and one with 40."""
+    from app.extensions import db
+    from app.models.sets import DataTable, Document, Layer, Set, SetItem, SetPermission
+    from app.services import set_content
+
+    alice = people.user("alice")
+    with app.app_context():
+        items = []
+        for i in range(40):
+            model, column = [(Layer, "layer_id"), (DataTable, "table_id"), (Document, "document_id")][i % 3]
+            item = model(title=f"Item {i}", owner_user_id=alice.id)
+            db.session.add(item)
+            items.append((item, column))
+        db.session.flush()
+        ids = []
+        for i in range(106):
+            count_ = 40 if i == 105 else i % 6
+            row = Set(title=f"Set {i:03}", description="d", owner_user_id=alice.id)
+            db.session.add(row)
+            db.session.flush()
+            for item, column in items[:count_]:
+                db.session.add(SetItem(set_id=row.id, **{column: item.id}))
+            set_content.publish(row, set_content.new_draft(row, alice.id))
+            if i % 4 == 0:
+                set_content.new_draft(row, alice.id)
+            db.session.add(SetPermission(set_id=row.id, principal="group.everyone", permission="view"))
+            ids.append(row.id)
+        db.session.commit()
+    return dict(alice=alice, full=ids[-1], empty=ids[0])
+
+
+SET_URLS = [
+    "/api/sets?include=owner,items&page_size={n}",
+    "/api/sets?include=items.owner,published_version&page[size]={n}",
+    "/api/sets?page_size={n}&sort=-title",
+    "/api/sets/drafts?include=items,latest_version&page_size={n}",
+]
+
+
+@pytest.mark.parametrize("accept", [JSONAPI, PANOPTES], ids=["jsonapi", "panoptes"])
+def test_sets_query_count_does_not_depend_on_rows(client, seeded_sets, accept):
+    """Sets, their polymorphic items and versions: the same statements for 1 row or 100, an empty set or a full
+    one, anonymous or signed in."""
+    for person in (None, seeded_sets["alice"]):
+        for template in SET_URLS:
+            if "drafts" in template and person is None:
+                continue
+            one, _ = count(client, template.format(n=1), accept, person)
+            hundred, doc = count(client, template.format(n=100), accept, person)
+            key = "data" if accept == JSONAPI else "sets"
+            assert len(doc[key]) == (27 if "drafts" in template else 100)
+            assert one == hundred, f"{template}: {one} statements for 1 row, {hundred} for 100"
+        for suffix in ("/?include=items.owner,versions", "/items?include=owner&page_size=100", "/versions/"):
+            small, _ = count(client, f"/api/sets/{seeded_sets['empty']}{suffix}", accept, person)
+            large, _ = count(client, f"/api/sets/{seeded_sets['full']}{suffix}", accept, person)
+            assert small == large, (suffix, small, large)
