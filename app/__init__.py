@@ -43,6 +43,7 @@ def create_app(overrides=None):
     from app import cli, errors, http_policies, request_log
     from app.auth import oauth
     from resources import api, register_all
+    from resources.explorer import docs
 
     database.init_app(app)
     request_log.init_app(app)
@@ -51,6 +52,7 @@ def create_app(overrides=None):
     cli.init_app(app)
     register_all()
     app.register_blueprint(api)
+    app.register_blueprint(docs)
     app.register_blueprint(oauth)
 
     @app.after_request

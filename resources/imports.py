@@ -4,6 +4,7 @@ from flask import current_app, request
 from app.engine.body import read_json
 from app.engine.errors import ApiError
 from app.engine.fetch import fetch_one
+from app.engine.openapi import documented
 from app.engine.http import context, dialect, require_caller, respond_result
 from app.engine.params import parse
 from app.engine.registry import RESOURCES
@@ -45,6 +46,7 @@ def manifest_url(body):
 
 
 @api.post("/collections/<resid:collection_id>/import/manifest")
+@documented("one", of="image_sets", status=201, body={"manifest": {"type": "string", "format": "uri"}})
 def import_manifest(collection_id):
     caller = require_caller()
     image_sets = RESOURCES["image_sets"]

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from app.engine.documents import JSONAPI_VERSION
 from app.engine.errors import ApiError
+from app.engine.openapi import documented
 from app.engine.http import api_root, dialect, respond, require_caller
 from app.engine.registry import RESOURCES
 from app.extensions import db
@@ -21,6 +22,7 @@ def entry_point():
     if dialect().panoptes:
         doc = {t: f"/{RESOURCES[t].path}" for t in types}
         doc["me"] = "/me"
+        doc["openapi"], doc["explorer"] = "/openapi.json", "/explorer"
         doc.update({k: v["href"] for k, v in panoptes_links(types).items()})
         return respond(doc)
     return respond({
@@ -28,12 +30,15 @@ def entry_point():
         "meta": {
             "endpoints": {t: f"{root}/{RESOURCES[t].path}" for t in types} | {"me": f"{root}/me"},
             "link_templates": jsonapi_link_templates(types, root),
+            "openapi": f"{root}/openapi.json",
+            "explorer": f"{root}/explorer",
         },
-        "links": {"self": request.url},
+        "links": {"self": request.url, "describedby": f"{root}/openapi.json"},
     })
 
 
 @api.get("/me")
+@documented("one", of="users")
 def me():
     caller = require_caller()
     return show_response(RESOURCES["users"], caller.user_id)

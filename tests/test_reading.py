@@ -774,7 +774,8 @@ def test_jsonapi_link_templates_in_meta(client, world):
                                                     "type": "subjects"}
     assert set(templates["collections"]) == {"owner", "subjects", "default_subject"}
     assert "subjects" in templates  # included types get theirs too
-    assert set(doc["links"]) == {"self"}
+    assert set(doc["links"]) == {"self", "describedby"}
+    assert doc["links"]["describedby"] == f"{ROOT}/openapi.json"
     assert doc["links"]["self"] == f"{ROOT}/collections/{world['flowers']}?include=subjects"
     item = doc["data"]
     assert item["links"]["self"] == f"{ROOT}/collections/{world['flowers']}"

@@ -165,7 +165,7 @@ def jsonapi_document(result, ctx, meta=None):
             if type_name not in types:
                 types.append(type_name)
         doc["included"] = included
-    links = {"self": ctx.self_url}
+    links = {"self": ctx.self_url, "describedby": ctx.root + "/openapi.json"}
     doc_meta = dict(meta or {})
     if result.many:
         paging = page_info(result, ctx, panoptes=False)
@@ -189,7 +189,7 @@ def linkage_document(relation, url, ids, ctx, paging=None, to_one=None):
         doc["data"] = [{"type": target, "id": str(i)} for i in ids]
     else:
         doc["data"] = None if to_one is None else {"type": to_one[0], "id": str(to_one[1])}
-    links = {"self": ctx.self_url, "related": f"{url}/{relation.name}"}
+    links = {"self": ctx.self_url, "related": f"{url}/{relation.name}", "describedby": ctx.root + "/openapi.json"}
     if paging:
         pages = {"first": paging["first_href"], "prev": paging["previous_href"],
                  "next": paging["next_href"], "last": paging["last_href"]}

@@ -1,0 +1,378 @@
+"""The OpenAPI 3.1 description of the API, generated from what serves it: the app's URL map, the resource
+declarations (relations, filters, sorts, routes) and their marshmallow schemas (fields and validation).
+
+Every rule under /api becomes a path; its endpoint name (``<type>[~n]:<view>[:<relation>]``, see
+resources/views.py) says what it answers. A view a declaration adds itself carries ``openapi`` (set by
+``documented``) saying the same. Both dialects appear as two entries of every ``content`` map.
+"""
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow_jsonapi.fields import Relationship
+
+from app.engine.negotiation import JSONAPI, PANOPTES_CT as PANOPTES
+from app.engine.registry import RESOURCES
+
+ERROR_STATUSES = {
+    "400": "Bad query parameter or body", "401": "No or bad token where one is needed",
+    "403": "Not allowed for this caller", "404": "Absent, or not visible to this caller",
+    "405": "Method not allowed here", "406": "No acceptable media type", "409": "Conflict",
+    "412": "If-Match does not match", "413": "Body too large", "415": "Unsupported body media type",
+    "422": "Invalid input", "428": "If-Match required (Panoptes dialect)", "429": "Rate limited",
+    "503": "Database unavailable",
+}
+READ_ERRORS = ("400", "401", "404", "406", "422", "429", "503")
+WRITE_ERRORS = tuple(ERROR_STATUSES)
+ID_PATTERN = "^[1-9][0-9]{0,17}$"
+
+
+def documented(answers, of=None, status=200, body=None, summary=None):
+    """Describe a view a declaration adds: ``answers`` "list", "one" or "none"; ``of`` the type (default: the
+    declaration's); ``body`` None, "optional" (a resource document or nothing), "list" (a list of resources) or
+    the properties of the one attribute object it takes."""
+
+    def mark(fn):
+        fn.openapi = {"answers": answers, "of": of, "status": status, "body": body, "summary": summary}
+        return fn
+
+    return mark
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+class Builder:
+    def __init__(self, app, root):
+        self.app, self.root = app, root
+        self.spec = APISpec(
+            title="hyperapi", version="1", openapi_version="3.1.0", plugins=[MarshmallowPlugin()],
+            info={"description": "Collections, image sets and sets in two dialects: JSON:API 1.1 "
+                                 f"(`{JSONAPI}`) and Panoptes (`{PANOPTES}`). Choose one with `Accept`."},
+            servers=[{"url": root[: -len("/api")] or "/"}],
+        )
+        self.converter = self.spec.plugins[0].converter
+        self._documents = set()
+        self.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                                        "description": "A token from POST /oauth/token"})
+        self._shared_components()
+        for type_name in sorted(RESOURCES):
+            self._type_components(RESOURCES[type_name])
+
+    # -- components --------------------------------------------------------------------------------------
+    def _shared_components(self):
+        schema = self.spec.components.schema
+        schema("identifier", {"type": "object", "required": ["type", "id"],
+                              "properties": {"type": {"type": "string"}, "id": {"type": "string"}}})
+        schema("jsonapi_errors", {"type": "object", "required": ["errors"], "properties": {
+            "jsonapi": {"type": "object"}, "meta": {"type": "object"}, "links": {"type": "object"},
+            "errors": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["status", "title"],
+                       "properties": {"status": {"type": "string"}, "code": {"type": "string"},
+                                      "title": {"type": "string"}, "detail": {"type": "string"},
+                                      "source": {"type": "object", "maxProperties": 1, "properties": {
+                                          "pointer": {"type": "string"}, "parameter": {"type": "string"},
+                                          "header": {"type": "string"}}}}}}}})
+        schema("panoptes_errors", {"type": "object", "required": ["errors"], "additionalProperties": False,
+                                   "properties": {"errors": {"type": "array", "minItems": 1, "items": {
+                                       "type": "object", "required": ["message"], "additionalProperties": False,
+                                       "properties": {"message": {"type": "string"}}}}}})
+        content = self._content(_ref("jsonapi_errors"), _ref("panoptes_errors"))
+        for code, text in ERROR_STATUSES.items():
+            self.spec.components.response(f"error_{code}", {"description": text, "content": content})
+        schema("linkage", {"type": "object", "required": ["data"], "properties": {
+            "data": {"oneOf": [{"type": "null"}, _ref("identifier"),
+                               {"type": "array", "items": _ref("identifier")}]},
+            "links": {"type": "object"}, "meta": {"type": "object"}, "jsonapi": {"type": "object"}}})
+
+    def _attribute_schemas(self, resource):
+        """(output properties, input properties, required inputs) from the type's schema fields."""
+        output, inputs, required = {}, {}, []
+        for name, field in resource.schema_instance.fields.items():
+            if name == "id" or isinstance(field, Relationship):
+                continue
+            prop = self.converter.field2property(field)
+            if not field.load_only:
+                output[name] = {k: v for k, v in prop.items() if k != "readOnly"}
+            if not field.dump_only:
+                inputs[name] = {k: v for k, v in prop.items() if k != "writeOnly"}
+                if field.required:
+                    required.append(name)
+        for name, entry in resource.attribute_relations.items():
+            relation = resource.relations[entry[0] if isinstance(entry, tuple) else name]
+            inputs[name] = {"description": f"Sets {relation.name} ({' or '.join(relation.types)}), as the "
+                                           "specification gives it: ids, codes or URLs."}
+        return output, inputs, required
+
+    def _type_components(self, resource):
+        t = resource.type
+        output, inputs, required = self._attribute_schemas(resource)
+        schema = self.spec.components.schema
+        schema(f"{t}_attributes", {"type": "object", "properties": output, "additionalProperties": False})
+        relationships = {}
+        for name, relation in resource.relations.items():
+            identifier = {"type": "object", "required": ["type", "id"],
+                          "properties": {"type": {"enum": list(relation.types)}, "id": {"type": "string"}}}
+            data = ({"type": "array", "items": identifier} if relation.many
+                    else {"oneOf": [{"type": "null"}, identifier]})
+            relationships[name] = {"type": "object", "properties": {
+                "data": data, "links": {"type": "object"}, "meta": {"type": "object"}}}
+        schema(f"{t}_resource", {
+            "type": "object", "required": ["type", "id"], "additionalProperties": False,
+            "properties": {"type": {"const": t}, "id": {"type": "string"},
+                           "attributes": _ref(f"{t}_attributes"),
+                           "relationships": {"type": "object", "properties": relationships,
+                                             "additionalProperties": False},
+                           "links": {"type": "object"}, "meta": {"type": "object"}}})
+        panoptes_links = {}
+        for name, relation in resource.relations.items():
+            panoptes_links[name] = ({"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]}
+                                    if relation.many else {"oneOf": [{"type": "null"}, {"type": "string"},
+                                                                     {"type": "object"}]})
+        schema(f"{t}_panoptes", {
+            "type": "object", "required": ["id"], "additionalProperties": False,
+            "properties": {"id": {"type": "string"}, "href": {"type": "string"}, **output,
+                           "links": {"type": "object", "properties": panoptes_links, "additionalProperties": False}}})
+        writable = {name: rel for name, rel in resource.relations.items() if rel.mode != "read"}
+        input_relationships = {name: {"type": "object", "required": ["data"], "properties": {
+            "data": relationships[name]["properties"]["data"]}} for name in writable}
+        for write, need in (("create", required), ("update", [])):
+            data = {"type": "object", "required": ["type"] + (["id"] if write == "update" else []),
+                    "properties": {"type": {"const": t}, "attributes": {"type": "object", "properties": inputs,
+                                                                         "required": need},
+                                   "relationships": {"type": "object", "properties": input_relationships}}}
+            if write == "update":
+                data["properties"]["id"] = {"type": "string", "pattern": ID_PATTERN}
+            schema(f"{t}_{write}", {"type": "object", "required": ["data"], "properties": {"data": data}})
+            panoptes_body = {"type": "object", "properties": {**inputs, "links": {"type": "object"}},
+                             "required": need}
+            schema(f"{t}_{write}_panoptes", {"type": "object", "required": [t], "properties": {t: panoptes_body}})
+
+    # -- documents ----------------------------------------------------------------------------------------
+    def _jsonapi_doc(self, types, many):
+        resource = _ref(f"{types[0]}_resource") if len(types) == 1 else {
+            "oneOf": [_ref(f"{t}_resource") for t in types]}
+        data = {"type": "array", "items": resource} if many else {"oneOf": [{"type": "null"}, resource]}
+        return {"type": "object", "required": ["data"], "properties": {
+            "data": data, "included": {"type": "array", "items": {"type": "object"}},
+            "links": {"type": "object"}, "meta": {"type": "object"}, "jsonapi": {"type": "object"}}}
+
+    def _panoptes_doc(self, types):
+        return {"type": "object", "properties": {
+            **{t: {"type": "array", "items": _ref(f"{t}_panoptes")} for t in types},
+            "links": {"type": "object"}, "linked": {"type": "object"}, "meta": {"type": "object"}}}
+
+    def _content(self, jsonapi, panoptes):
+        return {JSONAPI: {"schema": jsonapi}, PANOPTES: {"schema": panoptes}}
+
+    def _answer(self, types, many):
+        """The content of a success answer, as two component schemas per shape."""
+        key = "_".join(types) + ("_list" if many else "_one")
+        if key not in self._documents:
+            self._documents.add(key)
+            self.spec.components.schema(f"{key}_document", self._jsonapi_doc(types, many))
+            self.spec.components.schema(f"{key}_panoptes_document", self._panoptes_doc(types))
+        return {"content": self._content(_ref(f"{key}_document"), _ref(f"{key}_panoptes_document"))}
+
+    def _errors(self, codes):
+        return {code: {"$ref": f"#/components/responses/error_{code}"} for code in codes}
+
+    # -- parameters ---------------------------------------------------------------------------------------
+    def _reachable(self, resource, depth=2):
+        found, frontier = {resource.type}, [resource]
+        for _ in range(depth):
+            frontier = [target for res in frontier for rel in res.relations.values() for target in rel.targets()
+                        if target.type not in found]
+            found |= {res.type for res in frontier}
+        return sorted(found)
+
+    def _query(self, resource, listing):
+        params = [{"name": "include", "in": "query", "schema": {"type": "string"},
+                   "description": "Comma-separated relation paths (dots for nesting): "
+                                  + ", ".join(sorted(resource.relations))}]
+        for type_name in self._reachable(resource):
+            names = sorted(n for n, _f, _c in RESOURCES[type_name].attributes) + sorted(RESOURCES[type_name].relations)
+            params.append({"name": f"fields[{type_name}]", "in": "query", "schema": {"type": "string"},
+                           "description": f"Sparse fieldset of {type_name}: " + ", ".join(names)})
+        if not listing:
+            return params
+        sorts = sorted(resource.sorts)
+        params.append({"name": "sort", "in": "query", "schema": {"type": "string"},
+                       "description": "Comma-separated; '-' for descending: " + ", ".join(sorts)})
+        for name in ("page", "page[number]"):
+            params.append({"name": name, "in": "query", "schema": {"type": "integer", "minimum": 1}})
+        for name in ("page_size", "page[size]"):
+            params.append({"name": name, "in": "query", "schema": {"type": "integer", "minimum": 1},
+                           "description": "Larger than the maximum is clamped (meta shows the size used)."})
+        for name in sorted(resource.filters):
+            params.append({"name": f"filter[{name}]", "in": "query", "schema": {"type": "string"},
+                           "description": "Comma list of values"})
+            params.append({"name": name, "in": "query", "schema": {"type": "string"},
+                           "description": f"Panoptes dialect form of filter[{name}] (a 400 in JSON:API"
+                                          + ("" if "_" in name else ", where the name is all lower case") + ")"})
+        return params
+
+    @staticmethod
+    def _if_match(required_in_panoptes):
+        text = "ETag of the resource; a mismatch is a 412."
+        if required_in_panoptes:
+            text += " Required in the Panoptes dialect (428 without it)."
+        return {"name": "If-Match", "in": "header", "schema": {"type": "string"}, "description": text}
+
+    # -- operations ---------------------------------------------------------------------------------------
+    def operations(self, rule):
+        endpoint = rule.endpoint.split(".", 1)[-1] if rule.endpoint.startswith("api.") else rule.endpoint
+        view = self.app.view_functions[rule.endpoint]
+        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        custom = getattr(view, "openapi", None)
+        if ":" not in endpoint or custom is not None:
+            return {m.lower(): self._custom(rule, endpoint, m, custom or {}) for m in methods}
+        type_part, kind, *rest = endpoint.split(":")
+        resource = RESOURCES[type_part.split("~")[0]]
+        relation = resource.relations.get(rest[0]) if rest else None
+        return {m.lower(): self._generic(resource, kind, relation, m, view) for m in methods}
+
+    def _op(self, summary, responses, params=(), body=None, tags=(), auth=True, op_id=None):
+        op = {"summary": summary, "responses": responses, "parameters": list(params), "tags": list(tags),
+              "security": [{"bearer": []}, {}] if auth else [{}]}
+        if body is not None:
+            op["requestBody"] = body
+        if op_id:
+            op["operationId"] = op_id
+        return op
+
+    def _body(self, jsonapi_schema, panoptes_schema, required=True):
+        return {"required": required, "content": self._content(jsonapi_schema, panoptes_schema)}
+
+    def _generic(self, resource, kind, relation, method, view):
+        t = resource.type
+        tags = [t]
+        if kind == "index":
+            return self._op(f"List {t}", {"200": {"description": f"A page of {t}", **self._answer([t], True)},
+                                          **self._errors(READ_ERRORS)}, self._query(resource, True), tags=tags)
+        if kind == "show":
+            return self._op(f"Show one of {t}", {"200": {"description": t, **self._answer([t], False)},
+                                                 "304": {"description": "Not modified (If-None-Match)"},
+                                                 **self._errors(READ_ERRORS)},
+                            [*self._query(resource, False), {"name": "If-None-Match", "in": "header",
+                                                             "schema": {"type": "string"}}], tags=tags)
+        if kind == "create":
+            body = self._body(_ref(f"{t}_create"), _ref(f"{t}_create_panoptes"))
+            return self._op(f"Create one of {t}", {"201": {"description": "Created; Location is its self link",
+                                                           **self._answer([t], False)},
+                                                   **self._errors(WRITE_ERRORS)}, body=body, tags=tags)
+        if kind == "update":
+            body = self._body(_ref(f"{t}_update"), _ref(f"{t}_update_panoptes"))
+            summary = f"Update one of {t} ({'Panoptes' if method == 'PUT' else 'JSON:API'} form; both dialects)"
+            return self._op(summary, {"200": {"description": "Updated", **self._answer([t], False)},
+                                      **self._errors(WRITE_ERRORS)}, [self._if_match(method == "PUT")],
+                            body=body, tags=tags)
+        if kind == "destroy":
+            if resource.delete_answers_document:
+                ok = {"200": {"description": "Deleted; the resource as it was", **self._answer([t], False)}}
+            else:
+                ok = {"204": {"description": "Deleted"}}
+            return self._op(f"Delete one of {t}", {**ok, **self._errors(WRITE_ERRORS)}, [self._if_match(True)],
+                            tags=tags)
+        targets = list(relation.types)
+        if kind == "related":
+            return self._op(f"The {relation.name} of one of {t}",
+                            {"200": {"description": relation.name, **self._answer(targets, relation.many)},
+                             **self._errors(READ_ERRORS)},
+                            self._query(RESOURCES[targets[0]], relation.many and not relation.polymorphic),
+                            tags=tags)
+        if kind == "unlink":
+            return self._op(f"Remove {relation.name} members named in the URL (Panoptes form)",
+                            {"204": {"description": "Removed"}, **self._errors(WRITE_ERRORS)}, tags=tags)
+        # links / relationships
+        linkage_body = self._body(_ref("linkage"), {"type": "object", "properties": {
+            relation.name: {"oneOf": [{"type": "null"}, {"type": "string"}, {"type": "object"},
+                                      {"type": "array"}]}}})
+        if method == "GET":
+            paging = self._query(RESOURCES[targets[0]], True) if relation.many else []
+            return self._op(f"Linkage of {t}.{relation.name} (Panoptes: the related resources)",
+                            {"200": {"description": "Resource linkage", "content": {
+                                JSONAPI: {"schema": _ref("linkage")},
+                                PANOPTES: {"schema": self._panoptes_doc(targets)}}},
+                             **self._errors(READ_ERRORS)},
+                            [p for p in paging if p["name"].startswith("page")], tags=tags)
+        if method == "PUT":
+            return self._op("Not supported: links are changed with POST, PATCH or DELETE",
+                            self._errors(("401", "404", "405", "406", "415")), body=linkage_body, tags=tags)
+        summary = {"POST": "Add members (to-one: set)", "PATCH": "Replace the relation",
+                   "DELETE": "Remove members"}[method]
+        responses = {"204": {"description": "Done (JSON:API)"}, **self._errors(WRITE_ERRORS)}
+        if kind == "links" and method == "POST":
+            responses["200"] = {"description": "Done; the parent document (Panoptes)", **self._answer([t], False)}
+        return self._op(f"{summary}: {t}.{relation.name}", responses, body=linkage_body, tags=tags)
+
+    def _custom(self, rule, endpoint, method, info):
+        view = self.app.view_functions[rule.endpoint]
+        doc = (view.__doc__ or endpoint).strip().splitlines()[0]
+        if endpoint == "entry_point":
+            return self._op("The entry point: every type's list and link templates",
+                            {"200": {"description": "Entry point", "content": self._content(
+                                {"type": "object"}, {"type": "object"})}, **self._errors(("406",))},
+                            auth=False, tags=["api"])
+        if endpoint == "health":
+            return self._op(doc, {"200": {"description": "Healthy", "content": self._content(
+                {"type": "object"}, {"type": "object"})}, **self._errors(("406", "503"))}, auth=False, tags=["api"])
+        if endpoint.startswith("docs."):
+            media = "application/json" if endpoint == "docs.openapi" else "text/html"
+            return self._op(doc, {"200": {"description": doc, "content": {media: {"schema": {}}}}}, auth=False,
+                            tags=["api"])
+        type_name = info.get("of") or endpoint.split(":")[0].split("~")[0]
+        answers, status = info.get("answers", "one"), str(info.get("status", 200))
+        tags = [type_name]
+        responses = {**self._errors(WRITE_ERRORS if method != "GET" else READ_ERRORS)}
+        if answers == "none":
+            responses[status] = {"description": doc}
+        else:
+            responses[status] = {"description": doc, **self._answer([type_name], answers == "list")}
+        params = self._query(RESOURCES[type_name], answers == "list") if method == "GET" else []
+        body = None
+        if info.get("body") == "optional":
+            body = self._body(_ref(f"{type_name}_update"), _ref(f"{type_name}_update_panoptes"), required=False)
+            body["content"][JSONAPI]["schema"] = {"oneOf": [{"type": "object", "maxProperties": 0},
+                                                            _ref(f"{type_name}_create")]}
+        elif info.get("body") == "list":
+            body = self._body(
+                {"type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": {
+                    "type": "object", "properties": {"type": {"const": type_name},
+                                                     "attributes": {"type": "object"}}}}}},
+                {"type": "object", "required": [type_name], "properties": {type_name: {
+                    "type": "array", "items": {"type": "object"}}}})
+        elif isinstance(info.get("body"), dict):
+            fields = {"type": "object", "properties": info["body"], "required": sorted(info["body"])}
+            body = self._body({"type": "object", "required": ["data"], "properties": {"data": {
+                "type": "object", "properties": {"type": {"const": type_name}, "attributes": fields}}}},
+                {"type": "object", "required": [type_name], "properties": {type_name: fields}})
+        return self._op(doc, responses, params, body=body, tags=tags)
+
+    def build(self):
+        for rule in sorted(self.app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+            if not rule.rule.startswith("/api"):
+                continue
+            path, parameters = openapi_path(rule)
+            self.spec.path(path=path, operations=self.operations(rule), parameters=parameters)
+        return self.spec.to_dict()
+
+
+def openapi_path(rule):
+    """``/api/sets/<resid:id>`` → (``/api/sets/{id}``, its path parameters)."""
+    path, parameters = rule.rule, []
+    for name, converter in rule._converters.items():
+        kind = type(converter).__name__
+        placeholder = next(part for part in path.split("/") if part.startswith("<") and part.endswith(f":{name}>")
+                           or part == f"<{name}>")
+        path = path.replace(placeholder, "{" + name + "}")
+        schema = ({"type": "string", "pattern": ID_PATTERN} if kind == "ResourceIdConverter"
+                  else {"type": "string", "minLength": 1})
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return path, parameters
+
+
+def openapi_document(app, root):
+    """The document for an API served at ``root``, built once per root."""
+    cache = app.extensions.setdefault("openapi", {})
+    if root not in cache:
+        cache[root] = Builder(app, root).build()
+    return cache[root]
