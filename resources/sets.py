@@ -1,9 +1,10 @@
 """layers, tables, documents, sets, set_versions, publishes and set_permissions (API §7.4)."""
+import dataclasses
 import re
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +14,7 @@ from app.engine.errors import ApiError, combine, invalid, not_found
 from app.engine.fetch import fetch_list
 from app.engine.filters import Equals, id_number
 from app.engine.http import check_if_match, context, dialect, no_content, require_caller, respond_result
+from app.engine.openapi import documented
 from app.engine.registry import RESOURCES
 from app.engine.relations import PolymorphicToMany, ToMany, ToOne
 from app.engine.resource import Resource
@@ -23,14 +25,16 @@ from app.models.sets import (
 )
 from app.policies import OwnedPolicy
 from app.policies.sets import (
-    ADMIN, EDIT, EVERYONE, VIEW, SetChildPolicy, SetPolicy, SetVersionPolicy, require_level, set_scope, sets_at,
+    ADMIN, ADMIN_OF, EDIT, EVERYONE, VIEW, SetChildPolicy, SetPolicy, SetVersionPolicy, require_level, set_scope,
+    sets_at,
 )
 from app.services import set_content, set_versions
 from app.services.markdown import render_markdown
 from app.services.set_versions import Transition
 from resources.owners import default_owner, owner_filter, owner_relation
-from resources.views import Views, apply_relations, bump_version, commit, load_object, parse_query, \
-    require_action, show_response
+from resources.views import (
+    Views, apply_relations, bump_version, commit, load_object, parse_query, require_action, show_response,
+)
 from schemas.sets import (
     DocumentSchema, LayerSchema, PublishSchema, SetPermissionSchema, SetSchema, SetVersionSchema, TableSchema,
 )
@@ -207,6 +211,7 @@ def visible_set(set_id, caller):
 
 
 class SetViews(Views):
+    @documented("list")
     def drafts(self):
         """Sets whose latest version is a draft the caller may edit."""
         resource, caller = self.resource, current_caller()
@@ -277,6 +282,7 @@ class Sets(Resource):
 # -- versions ------------------------------------------------------------------------------------
 
 class SetVersionViews(Views):
+    @documented("one", status=201, body="optional")
     def create(self, set_id=None):
         """POST /sets/{id}/versions/: a new draft copied from the published content; a body, if any, edits it."""
         resource = self.resource
@@ -323,16 +329,22 @@ class SetVersionViews(Views):
         commit()
         return no_content()
 
+    @documented("one")
     def shortcut(self, set_id, which):
         """GET …/versions/draft/ and …/versions/published/ (404 when the set has none)."""
-        visible_set(set_id, current_caller())
+        caller = current_caller()
+        visible_set(set_id, caller)
         states = set_content.ACTIVE if which == "draft" else ("published",)
-        version_id = db.session.scalar(
-            select(SetVersion.id).where(SetVersion.set_id == set_id, SetVersion.state.in_(states)))
+        query = select(SetVersion.id).where(SetVersion.set_id == set_id, SetVersion.state.in_(states))
+        scope = self.resource.policy.scope(caller, self.resource)
+        if scope is not None:  # a viewer's 404 names the shortcut, not the draft it may not see
+            query = query.where(scope)
+        version_id = db.session.scalar(query)
         if version_id is None:
             raise not_found("set_versions", which)
         return show_response(self.resource, version_id)
 
+    @documented("one", of="publishes", status=201, body="optional")
     def publish(self, set_id, id):
         """POST …/versions/{v}/publish/: publish the draft at once; answers the completed task."""
         resource = self.resource
@@ -435,6 +447,7 @@ class Publishes(Resource):
 
 
 class SetPermissionViews(Views):
+    @documented("list", body="list")
     def replace(self, set_id):
         """PUT /sets/{id}/permissions/: the list sent replaces every direct grant; answers the new list."""
         caller = require_caller()
@@ -447,7 +460,16 @@ class SetPermissionViews(Views):
                 {"set_id": set_id, "principal": p, "permission": level} for p, level in grants])
         bump_version(RESOURCES["sets"], set_id)
         commit()
+        answer_as_admin(caller, set_id)
         return self.index(set_id=set_id)
+
+
+def answer_as_admin(caller, set_id):
+    """A grant write that was allowed and made is answered with what it wrote, even when it took away the
+    caller's own admin level on the set (an admin grantee PUTting a list without itself, or PATCHing its own
+    grant down): a 404 would say nothing changed. Only the rest of this request, the answer, keeps the
+    level, and only on this set."""
+    g.caller = dataclasses.replace(caller, extra={**caller.extra, ADMIN_OF: {set_id}})
 
 
 def parse_grants(resource):
@@ -546,8 +568,14 @@ class SetPermissions(Resource):
     def before_create(self, obj, values, relations, caller, set_id=None):
         if set_id is None:
             raise ApiError(405, "A grant is made with POST /api/sets/{id}/permissions/.", code="method_not_allowed")
-        obj.set_id = visible_set(set_id, caller).id
+        set_obj = visible_set(set_id, caller)
+        # rights first: a caller who may not manage grants learns nothing from a 409 or 422 about them
+        require_level(caller, set_obj, ADMIN, "change its permissions")
+        obj.set_id = set_obj.id
         self._check(obj, caller)
+
+    def after_write(self, obj, inputs, caller, creating):
+        answer_as_admin(caller, obj.set_id)
 
     def before_update(self, obj, values, relations, caller):
         merged = type("Grant", (), {"set_id": obj.set_id, "id": obj.id,

@@ -343,8 +343,127 @@ class ImageSetLinkAdds(Scenario):
         assert dict(rows) == {i: 1 for i in self.images}
 
 
+
+# -- sets family: version work -----------------------------------------------------------------------
+
+DRAFT_EXISTS = "There is already a draft version active for this set."
+
+
+def error_message(outcome):
+    """The error's text in either dialect: JSON:API ``detail``, Panoptes ``message``."""
+    error = (outcome.body or {}).get("errors", [{}])[0]
+    return error.get("detail", error.get("message"))
+
+
+def published_set(env, owner, title):
+    """A set with a layer, a table and a document whose first version is published; (set id, version id)."""
+    items = [(type_, int(env.post(owner, f"/api/{type_}/", jsonapi_body(type_, {"title": f"{title} {type_}"}))
+                            ["data"]["id"])) for type_ in ("layers", "tables", "documents")]
+    doc = env.post(owner, "/api/sets/", jsonapi_body("sets", {
+        "title": title, "description": "made for a race", "items": [f"/api/{t}/{i}/" for t, i in items]}))
+    set_id = int(doc["data"]["id"])
+    version = int(doc["data"]["relationships"]["latest_version"]["data"]["id"])
+    env.post(owner, f"/api/sets/{set_id}/versions/{version}/publish/", {})
+    return set_id, version
+
+
+def version_states(env, set_id):
+    return dict(env.rows("SELECT id, state FROM set_versions WHERE set_id = :s", s=set_id))
+
+
+def items_of(env, table, key, id_):
+    return env.rows(f"SELECT layer_id, table_id, document_id FROM {table} WHERE {key} = :i ORDER BY id", i=id_)
+
+
+class SetDraftCreates(Scenario):
+    """12 POST /sets/{id}/versions/ at once on a published set without a draft (no body, {} in JSON:API,
+    {} in Panoptes): exactly one 201, the others 409 with the specification's message, and the database
+    holds exactly one active draft, the winner's, copied from the published content."""
+
+    name = "set draft creates"
+    CALLS = 12
+
+    def prepare(self, env):
+        owner = env.people.user("alice")
+        self.set_id, self.published = published_set(env, owner, "Draft race")
+        path = f"/api/sets/{self.set_id}/versions/"
+        calls = []
+        for i in range(self.CALLS):
+            if i % 3 == 0:
+                calls.append(Call("POST", path, owner.jsonapi(), None, label="no body"))
+            elif i % 3 == 1:
+                calls.append(Call("POST", path, owner.jsonapi(**{"Content-Type": JSONAPI}), {}, label="jsonapi"))
+            else:
+                calls.append(Call("POST", path.rstrip("/"), owner.panoptes(**{"Content-Type": PANOPTES}), {},
+                                  label="panoptes"))
+        return calls
+
+    def verify(self, env, outcomes):
+        assert statuses(outcomes) == {201: 1, 409: self.CALLS - 1}
+        for outcome in outcomes:
+            if outcome.status == 409:
+                assert error_message(outcome) == DRAFT_EXISTS, outcome.body
+        winner = next(o for o in outcomes if o.status == 201)
+        body = winner.body["set_versions"][0] if winner.label == "panoptes" else winner.body["data"]
+        draft = int(body["id"])
+        assert version_states(env, self.set_id) == {self.published: "published", draft: "draft"}
+        active = env.scalar("SELECT COUNT(*) FROM set_versions WHERE set_id = :s AND state IN "
+                            "('draft', 'publishing')", s=self.set_id)
+        assert active == 1
+        assert env.rows("SELECT latest_version_id, published_version_id FROM sets WHERE id = :s",
+                        s=self.set_id) == [(draft, self.published)]
+        published_items = items_of(env, "set_version_items", "version_id", self.published)
+        assert len(published_items) == 3
+        assert items_of(env, "set_version_items", "version_id", draft) == published_items
+        assert items_of(env, "set_items", "set_id", self.set_id) == published_items
+
+
+class SetPublishes(Scenario):
+    """12 POST …/versions/{v}/publish/ at once of the same draft: exactly one 201 (a completed task),
+    the others 409; the draft is the one published version, the old one superseded, one task made."""
+
+    name = "set publishes"
+    CALLS = 12
+
+    def prepare(self, env):
+        owner = env.people.user("alice")
+        self.set_id, self.first = published_set(env, owner, "Publish race")
+        doc = env.post(owner, f"/api/sets/{self.set_id}/versions/", jsonapi_body("set_versions", {
+            "title": "Publish race, edited", "items": []}))
+        self.draft = int(doc["data"]["id"])
+        self.tasks = env.scalar("SELECT COUNT(*) FROM publishes WHERE set_id = :s", s=self.set_id)
+        path = f"/api/sets/{self.set_id}/versions/{self.draft}/publish/"
+        calls = []
+        for i in range(self.CALLS):
+            if i % 2:
+                calls.append(Call("POST", path, owner.panoptes(**{"Content-Type": PANOPTES}), {}, label="panoptes"))
+            else:
+                calls.append(Call("POST", path, owner.jsonapi(), None, label="jsonapi"))
+        return calls
+
+    def verify(self, env, outcomes):
+        assert statuses(outcomes) == {201: 1, 409: self.CALLS - 1}
+        for outcome in outcomes:
+            if outcome.status == 409:
+                assert error_message(outcome) in ("This version isn't a draft.",
+                                                  "This version is already being published."), outcome.body
+        winner = next(o for o in outcomes if o.status == 201)
+        task = winner.body["publishes"][0] if winner.label == "panoptes" else winner.body["data"]
+        state = task["state"] if winner.label == "panoptes" else task["attributes"]["state"]
+        assert state == "completed"
+        assert version_states(env, self.set_id) == {self.first: "superseded", self.draft: "published"}
+        assert env.scalar("SELECT COUNT(*) FROM set_versions WHERE set_id = :s AND state = 'published'",
+                          s=self.set_id) == 1
+        assert env.scalar("SELECT COUNT(*) FROM publishes WHERE set_id = :s", s=self.set_id) == self.tasks + 1
+        assert env.rows("SELECT version_id, state FROM publishes WHERE set_id = :s AND version_id = :v",
+                        s=self.set_id, v=self.draft) == [(self.draft, "completed")]
+        assert env.rows("SELECT title, latest_version_id, published_version_id FROM sets WHERE id = :s",
+                        s=self.set_id) == [("Publish race, edited", self.draft, self.draft)]
+        assert items_of(env, "set_items", "set_id", self.set_id) == []
+
+
 SCENARIOS = [PanoptesLinkAdds, JsonApiLinkAdds, PatchesWithOneETag, PatchesMixed, Creates, UniqueGroupNames,
-             UniqueCollectionRoles, Deletes, ImageSetCreates, ImageSetLinkAdds]
+             UniqueCollectionRoles, Deletes, ImageSetCreates, ImageSetLinkAdds, SetDraftCreates, SetPublishes]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name.replace(" ", "-"))

@@ -77,7 +77,8 @@ class ItemLinkMixin:
         return fk("documents.id", index=True)
 
 
-ONE_ITEM = " + ".join(f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in ("layer_id", "table_id", "document_id")) + " = 1"
+ONE_ITEM = " + ".join(f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)"
+                      for column in ("layer_id", "table_id", "document_id")) + " = 1"
 
 
 class SetItem(ItemLinkMixin, db.Model):
