@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 CLIENTS = tests/clients
 
-.PHONY: setup node serve test test-sqlite test-postgres bench load
+.PHONY: setup node browser serve test test-sqlite test-postgres fuzz-api bench load
 
 setup: $(VENV)/.installed
 
@@ -28,18 +28,28 @@ serve: setup
 
 # Set up and run the whole suite twice: on PostgreSQL (a throw-away cluster on 127.0.0.1, Debian's
 # postgresql package installed when missing; see scripts/with-postgres.sh), then on SQLite.
-test: setup node
+# The schema-driven fuzzing (tests/test_api_fuzz.py) runs in the PostgreSQL pass only (API_FUZZ=1).
+test: setup node browser
 	@status=0; \
-	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	API_FUZZ=1 bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
 	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
 	exit $$status
 
-# One database only.
-test-postgres: setup node
-	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+# One database only (with the fuzzing).
+test-postgres: setup node browser
+	API_FUZZ=1 bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
 
-test-sqlite: setup node
-	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+test-sqlite: setup node browser
+	env -u TEST_DATABASE_URL API_FUZZ=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+# Debian's chromium for the explorer's browser test (installed when missing; see the script).
+browser:
+	bash scripts/ensure-chromium.sh
+
+# A longer schema-driven fuzzing run than CI's, with schemathesis' coverage phase, on SQLite.
+fuzz-api: setup
+	env -u TEST_DATABASE_URL API_FUZZ=1 API_FUZZ_EXAMPLES=$${API_FUZZ_EXAMPLES:-25} \
+		API_FUZZ_PHASES=examples,coverage,fuzzing API_FUZZ_MAX_TIME=3600 $(BIN)/pytest -s tests/test_api_fuzz.py
 
 bench: setup
 	$(BIN)/python bench/collections_bench.py

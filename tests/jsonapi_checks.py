@@ -70,5 +70,5 @@ def check_response(status, content_type, body, location=None, query=""):
     """Validate one HTTP response if it is a JSON:API-dialect document; ``query`` is the request's."""
     if not body or not is_jsonapi(content_type):
         return
-    sparse = "fields[" in query or "fields%5B" in query.lower()
+    sparse = "fields[" in query or "fields%5b" in query.lower()
     check_document(json.loads(body), status=status, location=location, sparse=sparse)

@@ -66,7 +66,7 @@ class ValidatingMiddleware:
         exchange = Exchange(environ, request_body, seen.get("status", "500 UNKNOWN"), seen.get("headers", []))
         try:
             check_response(exchange.status, exchange.headers.get("content-type"), body,
-                           exchange.headers.get("location"))
+                           exchange.headers.get("location"), query=environ.get("QUERY_STRING", ""))
         except Exception as exc:  # noqa: BLE001 - every kind of failure is reported to the test
             with self.lock:
                 self.failures.append(f"{exchange.method} {exchange.raw_uri} -> {exchange.status}: {exc}")

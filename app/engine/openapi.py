@@ -5,6 +5,8 @@ Every rule under /api becomes a path; its endpoint name (``<type>[~n]:<view>[:<r
 resources/views.py) says what it answers. A view a declaration adds itself carries ``openapi`` (set by
 ``documented``) saying the same. Both dialects appear as two entries of every ``content`` map.
 """
+import re
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow_jsonapi.fields import Relationship
@@ -35,6 +37,13 @@ def documented(answers, of=None, status=200, body=None, summary=None):
         return fn
 
     return mark
+
+
+def _list_of(names, prefix="", empty=False):
+    """A pattern for a comma-separated list of ``names`` (each after an optional ``prefix``)."""
+    one = prefix + "(" + "|".join(re.escape(n) for n in names) + ")"
+    pattern = f"^{one}(,{one})*$"
+    return f"^$|{pattern}" if empty else pattern
 
 
 def _ref(name):
@@ -176,6 +185,20 @@ class Builder:
         return {code: {"$ref": f"#/components/responses/error_{code}"} for code in codes}
 
     # -- parameters ---------------------------------------------------------------------------------------
+    def _include_paths(self, resource, depth=2):
+        """Include paths up to ``depth`` relations deep (deeper ones are accepted too, up to the setting)."""
+        found, frontier = set(), [("", resource)]
+        for _ in range(depth):
+            following = []
+            for prefix, res in frontier:
+                for name, relation in res.relations.items():
+                    path = prefix + name
+                    if path not in found:
+                        found.add(path)
+                        following.extend((path + ".", target) for target in relation.targets())
+            frontier = following
+        return found
+
     def _reachable(self, resource, depth=2):
         found, frontier = {resource.type}, [resource]
         for _ in range(depth):
@@ -185,17 +208,20 @@ class Builder:
         return sorted(found)
 
     def _query(self, resource, listing):
-        params = [{"name": "include", "in": "query", "schema": {"type": "string"},
-                   "description": "Comma-separated relation paths (dots for nesting): "
-                                  + ", ".join(sorted(resource.relations))}]
+        paths = sorted(self._include_paths(resource))
+        params = [{"name": "include", "in": "query", "schema": {"type": "string", "pattern": _list_of(paths)},
+                   "description": "Comma-separated relation paths (dots for nesting): " + ", ".join(paths)}]
         for type_name in self._reachable(resource):
-            names = sorted(n for n, _f, _c in RESOURCES[type_name].attributes) + sorted(RESOURCES[type_name].relations)
-            params.append({"name": f"fields[{type_name}]", "in": "query", "schema": {"type": "string"},
+            target = RESOURCES[type_name]
+            names = sorted(target.field_names)
+            params.append({"name": f"fields[{type_name}]", "in": "query",
+                           "schema": {"type": "string", "pattern": _list_of(names, empty=True)},
                            "description": f"Sparse fieldset of {type_name}: " + ", ".join(names)})
         if not listing:
             return params
         sorts = sorted(resource.sorts)
-        params.append({"name": "sort", "in": "query", "schema": {"type": "string"},
+        params.append({"name": "sort", "in": "query", "schema": {"type": "string",
+                                                                 "pattern": _list_of(sorts, prefix="-?")},
                        "description": "Comma-separated; '-' for descending: " + ", ".join(sorts)})
         for name in ("page", "page[number]"):
             params.append({"name": name, "in": "query", "schema": {"type": "integer", "minimum": 1}})
@@ -316,9 +342,10 @@ class Builder:
             return self._op(doc, {"200": {"description": "Healthy", "content": self._content(
                 {"type": "object"}, {"type": "object"})}, **self._errors(("406", "503"))}, auth=False, tags=["api"])
         if endpoint.startswith("docs."):
-            media = "application/json" if endpoint == "docs.openapi" else "text/html"
-            return self._op(doc, {"200": {"description": doc, "content": {media: {"schema": {}}}}}, auth=False,
-                            tags=["api"])
+            media = {"docs.openapi": ["application/json"], "docs.explorer": ["text/html"],
+                     "docs.explorer_file": ["text/css", "text/javascript", "image/png"]}[endpoint]
+            return self._op(doc, {"200": {"description": doc, "content": {m: {"schema": {}} for m in media}},
+                                  **self._errors(("404",))}, auth=False, tags=["api"])
         type_name = info.get("of") or endpoint.split(":")[0].split("~")[0]
         answers, status = info.get("answers", "one"), str(info.get("status", 200))
         tags = [type_name]
@@ -364,8 +391,12 @@ def openapi_path(rule):
         placeholder = next(part for part in path.split("/") if part.startswith("<") and part.endswith(f":{name}>")
                            or part == f"<{name}>")
         path = path.replace(placeholder, "{" + name + "}")
-        schema = ({"type": "string", "pattern": ID_PATTERN} if kind == "ResourceIdConverter"
-                  else {"type": "string", "minLength": 1})
+        if kind == "ResourceIdConverter":
+            schema = {"type": "string", "pattern": ID_PATTERN}
+        elif kind == "AnyConverter":
+            schema = {"type": "string", "enum": sorted(converter.items)}
+        else:
+            schema = {"type": "string", "minLength": 1}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     return path, parameters
 

@@ -133,9 +133,19 @@ def _parse_include(q, value, resource, panoptes, config):
 
 
 def _parse_fields(q, type_name, value, key):
+    from app.engine.registry import RESOURCES
+
     if not type_name:
         raise bad_parameter(key, "fields needs a type, as in fields[collections]=display_name.")
-    q.fields[type_name] = set(split_list(value))
+    resource = RESOURCES.get(type_name)
+    if resource is None:
+        raise bad_parameter(key, f"'{type_name}' is not a resource type of this API.")
+    names = set(split_list(value))
+    unknown = sorted(names - resource.field_names)
+    if unknown:
+        raise bad_parameter(key, f"{type_name} has no field {', '.join(repr(n) for n in unknown)}; its fields are "
+                            f"{', '.join(sorted(resource.field_names))}.")
+    q.fields[type_name] = names
 
 
 def _parse_sort(q, value, resource):

@@ -95,6 +95,8 @@ class Resource:
             (field.attribute or name) for name, field, column in self.attributes
             if field.load_only and column is None and not hasattr(self.model, field.attribute or name)
         }
+        # what fields[<type>] may name: readable attributes and relations
+        self.field_names = {name for name, field, _c in self.attributes if not field.load_only} | set(self.relations)
         self.to_one = [r for r in self.relations.values() if not r.many]
         self.to_many = [r for r in self.relations.values() if r.many]
         self.compiled = True
