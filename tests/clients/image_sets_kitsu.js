@@ -8,7 +8,7 @@
 // takes the URL and the type separately, which is how writes to the nested path are made here.
 'use strict';
 
-const { attempt, run } = require('./scenario');
+const { attempt, kitsuClient, run } = require('./scenario');
 
 const base = process.env.API_BASE;
 const token = process.env.API_TOKEN;
@@ -23,15 +23,7 @@ const [i1, i2, i3] = imageIds;
 const ids = (rel) => ((rel && rel.data) || []).map((d) => d.id);
 
 async function main() {
-  const { default: Kitsu } = await import('kitsu'); // kitsu 11 ships as an ES module
-  const api = new Kitsu({
-    baseURL: base + '/api',
-    resourceCase: 'none',
-    pluralize: false,
-    camelCaseTypes: false,
-    headers: { Authorization: 'Bearer ' + token },
-    timeout: 20000,
-  });
+  const api = await kitsuClient(base, token);
   const setsPath = 'collections/' + collectionId + '/image-sets';
   const out = {};
 

@@ -4,7 +4,7 @@
 // Output: one JSON object on stdout describing what kitsu returned at each step.
 'use strict';
 
-const { attempt, run } = require('./scenario');
+const { attempt, kitsuClient, run } = require('./scenario');
 
 const base = process.env.API_BASE;
 const token = process.env.API_TOKEN;
@@ -18,15 +18,7 @@ const sorted = (ids) => [...ids].map(String).sort((a, b) => Number(a) - Number(b
 const linkageIds = (res) => sorted((res.data || []).map((d) => d.id));
 
 async function main() {
-  const { default: Kitsu } = await import('kitsu'); // kitsu 11 ships as an ES module
-  const api = new Kitsu({
-    baseURL: base + '/api',
-    resourceCase: 'none', // keep snake_case paths as they are
-    pluralize: false, // types are already plural
-    camelCaseTypes: false, // keep "user_groups" etc. as sent
-    headers: { Authorization: 'Bearer ' + token },
-    timeout: 20000,
-  });
+  const api = await kitsuClient(base, token);
   const out = {};
 
   // 1. Create with a to-many relationship in the body.

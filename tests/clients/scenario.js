@@ -32,4 +32,17 @@ function run(name, main) {
   );
 }
 
-module.exports = { attempt, run };
+// A kitsu client for this API: types and paths are snake_case plurals already, so kitsu must not rewrite them.
+async function kitsuClient(base, token) {
+  const { default: Kitsu } = await import('kitsu'); // kitsu 11 ships as an ES module
+  return new Kitsu({
+    baseURL: base + '/api',
+    resourceCase: 'none',
+    pluralize: false,
+    camelCaseTypes: false,
+    headers: { Authorization: 'Bearer ' + token },
+    timeout: 20000,
+  });
+}
+
+module.exports = { attempt, kitsuClient, run };

@@ -8,7 +8,7 @@
 // from the URL: writes there go through kitsu.request(), which takes the URL and the type separately.
 'use strict';
 
-const { attempt, run } = require('./scenario');
+const { attempt, kitsuClient, run } = require('./scenario');
 
 const base = process.env.API_BASE;
 const token = process.env.API_TOKEN;
@@ -22,15 +22,7 @@ const included = (rel) => ((rel && rel.data) || []).map((d) => ({ type: d.type, 
 const one = (rel) => (rel && rel.data ? rel.data.id : null);
 
 async function main() {
-  const { default: Kitsu } = await import('kitsu'); // kitsu 11 ships as an ES module
-  const api = new Kitsu({
-    baseURL: base + '/api',
-    resourceCase: 'none',
-    pluralize: false,
-    camelCaseTypes: false,
-    headers: { Authorization: 'Bearer ' + token },
-    timeout: 20000,
-  });
+  const api = await kitsuClient(base, token);
   const out = {};
 
   // 1. Items: two layers, a table and a document (the type comes from the URL, which is right here).
