@@ -1,7 +1,8 @@
 """The API explorer in a real browser: headless Chromium (Debian's, driven by Playwright through its
 executable path; nothing is downloaded) opens /api/explorer on the live server, finds the three families'
 endpoints, authorises with a bearer token, runs GET /api/collections through the page and sees a 200 with
-data. The screenshot is kept in test-artifacts/explorer.png."""
+data. Screenshots are kept in test-artifacts/: explorer-families.png (the endpoint list) and explorer.png
+(the call and its answer)."""
 import json
 import os
 import shutil
@@ -44,6 +45,7 @@ def test_explorer_lists_every_family_and_runs_a_call(app, client, people, live_s
                        "set_permissions", "publishes"):
             assert family in listed, (family, sorted(listed))
 
+        page.screenshot(path=str(ARTIFACTS / "explorer-families.png"))
         page.click("button.authorize")
         page.fill(".modal-ux input[type=text], .modal-ux input[type=password]", alice.token)
         page.click(".modal-ux .auth-btn-wrapper button.authorize")

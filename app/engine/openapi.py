@@ -64,8 +64,17 @@ class Builder:
         self.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                         "description": "A token from POST /oauth/token"})
         self._shared_components()
+        self._tags()
         for type_name in sorted(RESOURCES):
             self._type_components(RESOURCES[type_name])
+
+    def _tags(self):
+        """One tag per type, listed family by family (the module that declares it: resources/<family>.py)."""
+        self.spec.tag({"name": "api", "description": "Entry point, the caller, health, this description"})
+        by_family = sorted(RESOURCES.values(), key=lambda r: (type(r).__module__, r.type))
+        for resource in by_family:
+            family = type(resource).__module__.rsplit(".", 1)[-1].replace("_", " ")
+            self.spec.tag({"name": resource.type, "description": f"{family} family"})
 
     # -- components --------------------------------------------------------------------------------------
     def _shared_components(self):
