@@ -9,7 +9,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_caller
-from app.engine.body import _identifier, parse_resource, read_json, resolve_targets
+from marshmallow import ValidationError
+
+from app.engine.body import parse_identifier, parse_resource, read_json, resolve_targets, schema_errors
 from app.engine.errors import ApiError, combine, invalid, not_found
 from app.engine.fetch import fetch_list
 from app.engine.filters import Equals, id_number
@@ -93,7 +95,7 @@ def items_from_urls(value, pointer):
     linkage, bad = [], []
     for number, entry in enumerate(value):
         if isinstance(entry, dict):
-            linkage.append(_identifier(relation, entry, f"{pointer}/{number}", panoptes=False))
+            linkage.append(parse_identifier(relation, entry, f"{pointer}/{number}", panoptes=False))
             continue
         text = entry.strip() if isinstance(entry, str) else ""
         if text.startswith(root + "/"):
@@ -497,11 +499,9 @@ def parse_grants(resource):
         attrs = {k: v for k, v in entry.items() if k not in resource.read_only}
         try:
             values = resource.schema_instance.load({"data": {"type": resource.type, "attributes": attrs}})
-        except Exception as exc:  # marshmallow.ValidationError, reported with its place
-            messages = getattr(exc, "messages", {})
-            for item in messages.get("errors", []) if isinstance(messages, dict) else []:
-                name = item.get("source", {}).get("pointer", "").rsplit("/", 1)[-1]
-                errors.append(invalid(f"{base}/{name}", f"{name}: {item.get('detail')}"))
+        except ValidationError as exc:
+            # pointers under this grant's place in the list, in either dialect
+            errors.extend(schema_errors(exc.messages, base, relative=True))
             continue
         problem = grant_problem(values["principal"], values["permission"])
         if problem is None and values["principal"] in seen:

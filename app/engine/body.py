@@ -103,7 +103,7 @@ def parse_id(value, pointer):
     return number
 
 
-def _identifier(relation, value, pointer, panoptes):
+def parse_identifier(relation, value, pointer, panoptes):
     """(type, id) from a JSON:API identifier, or from a Panoptes id or {id, type} object."""
     if isinstance(value, dict):
         type_name = value.get("type")
@@ -127,10 +127,10 @@ def parse_linkage(relation, value, pointer, panoptes):
     if relation.many:
         if not isinstance(value, list):
             raise _bad(pointer, f"{relation.name} is a to-many relation: send a list.", 422)
-        return [_identifier(relation, item, f"{pointer}/{i}", panoptes) for i, item in enumerate(value)]
+        return [parse_identifier(relation, item, f"{pointer}/{i}", panoptes) for i, item in enumerate(value)]
     if value is None:
         return None
-    return _identifier(relation, value, pointer, panoptes)
+    return parse_identifier(relation, value, pointer, panoptes)
 
 
 def parse_resource(resource, dialect, *, update_id=None, partial=None):
@@ -196,14 +196,16 @@ def parse_resource(resource, dialect, *, update_id=None, partial=None):
     try:
         inp.values = resource.schema_instance.load(doc, partial=update_id is not None if partial is None else partial)
     except ValidationError as exc:
-        errors.extend(_schema_errors(exc.messages, base, dialect.panoptes))
+        errors.extend(schema_errors(exc.messages, base, dialect.panoptes))
     if errors:
         raise combine(errors)
     inp.sent = set(clean)
     return inp
 
 
-def _schema_errors(messages, base, panoptes):
+def schema_errors(messages, base, relative):
+    """ApiErrors (422) from a marshmallow-jsonapi ValidationError; ``relative``: pointers are ``base``/<name>
+    (Panoptes bodies, list entries) rather than the schema's own /data/attributes/<name>."""
     result = []
     for item in messages.get("errors", []) if isinstance(messages, dict) else []:
         pointer = item.get("source", {}).get("pointer", "/data")
@@ -214,7 +216,7 @@ def _schema_errors(messages, base, panoptes):
             code = "unknown_attribute"
         else:
             code = "invalid_attribute"
-        if panoptes:
+        if relative:
             pointer = f"{base}/{name}"
         result.append(ApiError(422, f"{name}: {detail}", code=code, pointer=pointer))
     if not result:
