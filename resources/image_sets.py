@@ -5,15 +5,15 @@ from app.engine.body import resolve_targets, Input
 from app.engine.errors import ApiError, invalid, not_found
 from app.engine.filters import Equals
 from app.engine.http import dialect
+from app.engine.registry import RESOURCES
 from app.engine.relations import ToMany, ToOne
 from app.engine.resource import Resource
 from app.extensions import db
-from app.models import Collection
 from app.models.image_sets import Image, ImageSet, ImageSetImage, ImageSetLanguage, Language, Publication
 from app.policies import forbidden
-from app.policies.collections import visible_collections
 from app.policies.image_sets import ImagePolicy, ImageSetPolicy, PublicationPolicy, image_set_policies
 from app.policies import PublicReadPolicy
+from resources.views import find_visible
 from schemas.image_sets import ImageSchema, ImageSetSchema, LanguageSchema, PublicationSchema
 
 ISI = ImageSetImage
@@ -131,14 +131,7 @@ class ImageSets(Resource):
 
     def visible_collection(self, collection_id, caller):
         """The collection of a nested URL if the caller may see it, else 404."""
-        query = select(Collection).where(Collection.id == collection_id)
-        scope = visible_collections(caller)
-        if scope is not None:
-            query = query.where(scope)
-        collection = db.session.execute(query).scalar_one_or_none()
-        if collection is None:
-            raise not_found("collections", collection_id)
-        return collection
+        return find_visible(RESOURCES["collections"], collection_id, caller)
 
     def list_constraints(self, parents, caller):
         if "collection_id" in parents:

@@ -27,15 +27,15 @@ from app.models.sets import (
 )
 from app.policies import OwnedPolicy
 from app.policies.sets import (
-    ADMIN, ADMIN_OF, EDIT, EVERYONE, VIEW, SetChildPolicy, SetPolicy, SetVersionPolicy, require_level, set_scope,
-    sets_at,
+    ADMIN, ADMIN_OF, EDIT, EVERYONE, VIEW, SetChildPolicy, SetPolicy, SetVersionPolicy, require_level, sets_at,
 )
 from app.services import set_content, set_versions
 from app.services.markdown import render_markdown
 from app.services.set_versions import Transition
 from resources.owners import default_owner, owner_filter, owner_relation
 from resources.views import (
-    Views, apply_relations, bump_version, commit, load_object, parse_query, require_action, show_response,
+    Views, apply_relations, bump_version, commit, find_visible, load_object, parse_query, require_action,
+    show_response,
 )
 from schemas.sets import (
     DocumentSchema, LayerSchema, PublishSchema, SetPermissionSchema, SetSchema, SetVersionSchema, TableSchema,
@@ -138,30 +138,20 @@ def _item_columns(model):
     return {"layers": model.layer_id, "tables": model.table_id, "documents": model.document_id}
 
 
-def mirror(version_id):
-    """A set never published shows its draft: copy a change of the draft to the set."""
-    version = db.session.get(SetVersion, version_id)
-    set_obj = db.session.get(Set, version.set_id)
-    if set_content.shows_draft(set_obj) and version.state in set_content.ACTIVE:
-        set_content.show(set_obj, version)
-        set_obj.touch()
-        db.session.flush()
-
-
 class VersionItems(PolymorphicToMany):
     """A version's items; a change to a never-published set's draft shows on the set at once."""
 
     def add(self, version_id, members, skip_existing=False):
         super().add(version_id, members, skip_existing)
-        mirror(version_id)
+        set_content.show_draft_change(version_id)
 
     def remove(self, version_id, members):
         super().remove(version_id, members)
-        mirror(version_id)
+        set_content.show_draft_change(version_id)
 
     def replace(self, version_id, members):
         super().replace(version_id, members)
-        mirror(version_id)
+        set_content.show_draft_change(version_id)
 
 
 version_items = VersionItems(SetVersionItem.version_id, _item_columns(SetVersionItem), SetVersionItem.id,
@@ -202,14 +192,7 @@ VERSIONED = set(CONTENT_FIELDS) - {"description_html"}
 
 def visible_set(set_id, caller):
     """The set of a nested URL if the caller may read it, else 404."""
-    query = select(Set).where(Set.id == set_id)
-    scope = set_scope(caller)
-    if scope is not None:
-        query = query.where(scope)
-    found = db.session.execute(query).scalar_one_or_none()
-    if found is None:
-        raise not_found("sets", set_id)
-    return found
+    return find_visible(RESOURCES["sets"], set_id, caller)
 
 
 class SetViews(Views):
@@ -278,7 +261,7 @@ class Sets(Resource):
         if "description" in content:
             draft.description_html = render_markdown(content["description"])
         db.session.flush()
-        mirror(draft.id)
+        set_content.show_draft_change(draft.id)
 
 
 # -- versions ------------------------------------------------------------------------------------
@@ -312,7 +295,7 @@ class SetVersionViews(Views):
             for relation, members in apply_relations(resource, draft, inp, creating=True):
                 relation.replace(draft.id, members)
         db.session.flush()
-        mirror(draft.id)
+        set_content.show_draft_change(draft.id)
         new_id = draft.id
         commit()
         return show_response(resource, new_id, status=201, query=query, location=True)
@@ -426,7 +409,7 @@ class SetVersions(Resource):
 
     def after_write(self, obj, inputs, caller, creating):
         db.session.flush()
-        mirror(obj.id)
+        set_content.show_draft_change(obj.id)
 
 
 # -- publish tasks and permissions --------------------------------------------------------------

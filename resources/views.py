@@ -29,12 +29,18 @@ def load_object(resource, id_, caller):
     carrying the same ETag exactly one wins (the others get 412 from check_if_match).
     """
     resource.lock_first(id_)
+    return find_visible(resource, id_, caller, lock=True)
+
+
+def find_visible(resource, id_, caller, lock=False):
+    """The ORM object if the caller may see it, else 404; ``lock``: see ``load_object``."""
     model = resource.model
     query = select(model).where(model.id == id_)
     scope = resource.policy.scope(caller, resource)
     if scope is not None:
         query = query.where(scope)
-    query = query.with_for_update(key_share=True, of=model).execution_options(populate_existing=True)
+    if lock:
+        query = query.with_for_update(key_share=True, of=model).execution_options(populate_existing=True)
     obj = db.session.execute(query).scalar_one_or_none()
     if obj is None:
         raise not_found(resource.type, id_)

@@ -7,7 +7,7 @@ its draft while it was never published. Every move goes through the state machin
 from sqlalchemy import delete, insert, select
 
 from app.extensions import db
-from app.models.sets import CONTENT_FIELDS, SetItem, SetVersion, SetVersionItem
+from app.models.sets import CONTENT_FIELDS, Set, SetItem, SetVersion, SetVersionItem
 from app.services import set_versions as machine
 
 ITEM_COLUMNS = ("layer_id", "table_id", "document_id")
@@ -65,6 +65,16 @@ def show(set_obj, version):
     """Make the set show ``version``'s content and items."""
     _copy_content(version, set_obj)
     _copy_items(SetVersionItem, "version_id", version.id, SetItem, "set_id", set_obj.id)
+
+
+def show_draft_change(version_id):
+    """A set never published shows its draft: copy a change of the draft to the set (a new ETag for it)."""
+    version = db.session.get(SetVersion, version_id)
+    set_obj = db.session.get(Set, version.set_id)
+    if shows_draft(set_obj) and version.state in ACTIVE:
+        show(set_obj, version)
+        set_obj.touch()
+        db.session.flush()
 
 
 def publish(set_obj, version):
