@@ -21,7 +21,10 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (make test installs it)")
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (make test installs it)"),
+    pytest.mark.skipif(os.environ.get("SKIP_BROWSER") == "1", reason="make test runs it in the SQLite pass"),
+]
 
 
 def test_explorer_lists_every_family_and_runs_a_call(app, client, people, live_server):  # noqa: F811
