@@ -3,7 +3,7 @@ with generated requests, signed in, once per dialect (tests/schemathesis_hooks.p
 each content map). It must find no 5xx, no answer outside what the document
 says (status codes, media types, bodies, headers), and no schema-violating request accepted.
 
-Bounded for CI (API_FUZZ_EXAMPLES examples per operation and phase, 1 by default; a run past API_FUZZ_MAX_TIME
+Bounded for CI (API_FUZZ_EXAMPLES examples per operation and phase, 2 by default; a run past API_FUZZ_MAX_TIME
 seconds fails);
 `make fuzz-api` runs a longer sweep (see README). Path ids are the seeded resources', so operations reach real
 rows rather than 404s. Every JSON:API answer also goes through the live server's schema and code checks.
@@ -23,7 +23,7 @@ from tests.live_server import live_server  # noqa: F401 - fixture
 from tests.sets_helpers import create_item, grant, new_draft, published_set
 from tests.writing_helpers import create_collection, create_subject
 
-EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "1"))
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "2"))
 MAX_TIME = int(os.environ.get("API_FUZZ_MAX_TIME", "600"))  # a hung run fails instead of holding CI
 PHASES = os.environ.get("API_FUZZ_PHASES", "examples,fuzzing")
 ROOT = Path(__file__).resolve().parent.parent
