@@ -15,7 +15,7 @@ from app.engine.body import parse_identifier, parse_resource, read_json, resolve
 from app.engine.errors import ApiError, combine, invalid, not_found
 from app.engine.fetch import fetch_list
 from app.engine.filters import Equals, id_number
-from app.engine.http import check_if_match, context, dialect, no_content, require_caller, respond_result
+from app.engine.http import context, dialect, require_caller, respond_result
 from app.engine.openapi import documented
 from app.engine.registry import RESOURCES
 from app.engine.relations import PolymorphicToMany, ToMany, ToOne
@@ -300,20 +300,6 @@ class SetVersionViews(Views):
         commit()
         return show_response(resource, new_id, status=201, query=query, location=True)
 
-    def destroy(self, id, set_id=None):
-        """DELETE of a version discards the draft; the set reverts to its published version."""
-        resource = self.resource
-        caller = require_caller()
-        resource.check_parents({"set_id": set_id} if set_id else {}, id, caller)
-        version = load_object(resource, id, caller)
-        require_action(resource, caller, version, "destroy")
-        check_if_match(resource, version.id, version.lock_version, required=dialect().panoptes)
-        set_obj = db.session.get(Set, version.set_id)
-        with version_rules():
-            set_content.discard(set_obj, version)
-        commit()
-        return no_content()
-
     @documented("one")
     def shortcut(self, set_id, which):
         """GET …/versions/draft/ and …/versions/published/ (404 when the set has none)."""
@@ -410,6 +396,11 @@ class SetVersions(Resource):
     def after_write(self, obj, inputs, caller, creating):
         db.session.flush()
         set_content.show_draft_change(obj.id)
+
+    def remove(self, obj, caller):
+        """DELETE of a version discards the draft (it stays readable); the set reverts to its published version."""
+        with version_rules():
+            set_content.discard(db.session.get(Set, obj.set_id), obj)
 
 
 # -- publish tasks and permissions --------------------------------------------------------------

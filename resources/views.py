@@ -196,7 +196,7 @@ class Views:
         if resource.delete_answers_document:
             # Read before deleting: the answer is the resource as it was.
             answer = fetch_one(resource, id, parse_query(resource, listing=False), caller, dialect())
-        db.session.delete(obj)
+        resource.remove(obj, caller)
         commit()
         if answer is not None:
             return respond_result(answer)

@@ -137,6 +137,11 @@ class Resource:
         """Lock rows a write to this resource changes too, before its own row, so that every write of a
         family takes its locks in one order."""
 
+    def remove(self, obj, caller):
+        """What DELETE does to the row (a type may keep it, e.g. in a final state)."""
+        from app.extensions import db
+        db.session.delete(obj)
+
     def before_link(self, obj, relation, caller):
         """Refuse a write through a relationship endpoint; raise ApiError to refuse."""
 
