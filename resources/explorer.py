@@ -7,7 +7,7 @@ import orjson
 from flask import Blueprint, Response, current_app, render_template, send_from_directory
 
 from app.engine.http import api_root
-from app.engine.openapi import openapi_document
+from app.engine.openapi import documented, openapi_document
 
 # Its own blueprint under /api: browsers ask these with Accept: text/html, which API negotiation refuses.
 docs = Blueprint("docs", __name__, url_prefix="/api", template_folder="templates")
@@ -16,18 +16,21 @@ EXPLORER_FILES = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalo
 
 
 @docs.get("/openapi.json")
+@documented("file", media=["application/json"], errors=("404",), auth=False)
 def openapi():
     """The OpenAPI 3.1 description of this API"""
     return Response(orjson.dumps(openapi_document(current_app, api_root())), content_type="application/json")
 
 
 @docs.get("/explorer", strict_slashes=False)
+@documented("file", media=["text/html"], errors=("404",), auth=False)
 def explorer():
     """The API explorer (Swagger UI): every endpoint, with a place for a bearer token"""
     return render_template("explorer.html", spec_url=api_root() + "/openapi.json", static=api_root() + "/explorer")
 
 
 @docs.get("/explorer/<any(" + ", ".join(f'"{name}"' for name in sorted(EXPLORER_FILES)) + "):filename>")
+@documented("file", media=["text/css", "text/javascript", "image/png"], errors=("404",), auth=False)
 def explorer_file(filename):
     """A file of the explorer page"""
     return send_from_directory(SWAGGER_STATIC, filename, max_age=86400)

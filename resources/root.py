@@ -16,7 +16,9 @@ from resources.views import show_response
 
 
 @api.get("", strict_slashes=False)
+@documented("document", errors=("406",), auth=False)
 def entry_point():
+    """The entry point: every type's list and link templates, the explorer and this description"""
     root = api_root()
     types = sorted(RESOURCES)
     if dialect().panoptes:
@@ -53,6 +55,7 @@ def migration_head():
 
 
 @api.get("/health")
+@documented("document", errors=("406", "503"), auth=False)
 def health():
     """For load balancers: 200 while the database answers, 503 while it does not."""
     try:

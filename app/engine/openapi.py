@@ -27,13 +27,16 @@ WRITE_ERRORS = tuple(ERROR_STATUSES)
 ID_PATTERN = "^[1-9][0-9]{0,17}$"
 
 
-def documented(answers, of=None, status=200, body=None, summary=None):
-    """Describe a view a declaration adds: ``answers`` "list", "one" or "none"; ``of`` the type (default: the
-    declaration's); ``body`` None, "optional" (a resource document or nothing), "list" (a list of resources) or
-    the properties of the one attribute object it takes."""
+def documented(answers, of=None, status=200, body=None, media=None, errors=None, auth=True):
+    """Describe a view the engine does not generate: ``answers`` "list", "one" or "none" (resources of ``of``,
+    by default the declaration's type), "document" (an object in either dialect) or "file" (a body of one of
+    the ``media`` types); ``body`` None, "optional" (a resource document or nothing), "list" (a list of
+    resources) or the properties of the one attribute object it takes; ``errors`` the error statuses, when
+    not the usual ones; ``auth`` False for views that never look at the caller."""
 
     def mark(fn):
-        fn.openapi = {"answers": answers, "of": of, "status": status, "body": body, "summary": summary}
+        fn.openapi = {"answers": answers, "of": of, "status": status, "body": body, "media": media,
+                      "errors": errors, "auth": auth}
         return fn
 
     return mark
@@ -342,21 +345,13 @@ class Builder:
     def _custom(self, rule, endpoint, method, info):
         view = self.app.view_functions[rule.endpoint]
         doc = (view.__doc__ or endpoint).strip().splitlines()[0]
-        if endpoint == "entry_point":
-            return self._op("The entry point: every type's list and link templates",
-                            {"200": {"description": "Entry point", "content": self._content(
-                                {"type": "object"}, {"type": "object"})}, **self._errors(("406",))},
-                            auth=False, tags=["api"])
-        if endpoint == "health":
-            return self._op(doc, {"200": {"description": "Healthy", "content": self._content(
-                {"type": "object"}, {"type": "object"})}, **self._errors(("406", "503"))}, auth=False, tags=["api"])
-        if endpoint.startswith("docs."):
-            media = {"docs.openapi": ["application/json"], "docs.explorer": ["text/html"],
-                     "docs.explorer_file": ["text/css", "text/javascript", "image/png"]}[endpoint]
-            return self._op(doc, {"200": {"description": doc, "content": {m: {"schema": {}} for m in media}},
-                                  **self._errors(("404",))}, auth=False, tags=["api"])
-        type_name = info.get("of") or endpoint.split(":")[0].split("~")[0]
         answers, status = info.get("answers", "one"), str(info.get("status", 200))
+        if answers in ("document", "file"):
+            content = (self._content({"type": "object"}, {"type": "object"}) if answers == "document"
+                       else {m: {"schema": {}} for m in info["media"]})
+            return self._op(doc, {status: {"description": doc, "content": content},
+                                  **self._errors(info["errors"])}, auth=info["auth"], tags=["api"])
+        type_name = info.get("of") or endpoint.split(":")[0].split("~")[0]
         tags = [type_name]
         responses = {**self._errors(WRITE_ERRORS if method != "GET" else READ_ERRORS)}
         if answers == "none":
