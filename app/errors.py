@@ -19,13 +19,13 @@ def _dialect():
 
 def render_error(error):
     dialect = _dialect()
-    if dialect.panoptes:
-        body = {"errors": [e.panoptes() for e in error.objects()]}
-    else:
-        body = {"jsonapi": {"version": "1.1"}, "errors": [e.jsonapi() for e in error.objects()]}
+    body = dialect.error_body(error.objects())
     response = Response(orjson.dumps(body), status=error.status, content_type=dialect.content_type)
     response.headers.update(error.headers)
     return response
+
+
+METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def from_http_exception(exc):
@@ -37,7 +37,8 @@ def from_http_exception(exc):
     }.get(status, exc.description or "")
     headers = {}
     if status == 405 and getattr(exc, "valid_methods", None):
-        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        allowed = [m for m in METHOD_ORDER if m in exc.valid_methods]
+        headers["Allow"] = ", ".join(allowed)
     return ApiError(status, detail, code=exc.name.lower().replace(" ", "_"), headers=headers)
 
 

@@ -61,19 +61,20 @@ class Collections(Resource):
     sorts = ("display_name", "created_at", "updated_at")
     computed = {"default_subject_src": default_subject_src, "policies": collection_policies}
 
-    def before_create(self, obj, values, relations, caller, **parents):
-        default_owner(obj, relations, caller)
-        if not values.get("name"):
-            obj.name = default_name(obj.display_name)
-
-    def before_update(self, obj, values, relations, caller):
-        if "favorite" in values and values["favorite"] != obj.favorite:
+    def prepare(self, write):
+        if write.creating:
+            default_owner(write)
+            if not write.values.get("name"):
+                write.obj.name = default_name(write.obj.display_name)
+        elif "favorite" in write.values and write.values["favorite"] != write.obj.favorite:
             raise ApiError(422, "favorite: is set when the collection is created and cannot be changed.",
-                           code="read_only", pointer="/data/attributes/favorite")
+                           code="read_only", pointer=write.pointer("favorite"))
 
-    def after_unlink(self, parent_id, relation, removed):
-        if relation.name != "subjects":
+    def finish(self, write):
+        """The default subject stays one of the subjects."""
+        if "subjects" not in write.unlinked:
             return
+        parent_id = write.obj.id
         members = select(CS.subject_id).where(CS.collection_id == parent_id)
         db.session.execute(
             update(Collection)
@@ -95,8 +96,9 @@ class Subjects(Resource):
     filters = {"owner": owner_filter(Subject)}
     sorts = ("created_at", "updated_at")
 
-    def before_create(self, obj, values, relations, caller, **parents):
-        default_owner(obj, relations, caller)
+    def prepare(self, write):
+        if write.creating:
+            default_owner(write)
 
 
 class CollectionRoles(Resource):

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.engine.body import resolve_targets, Input
 from app.engine.errors import ApiError, invalid, not_found
 from app.engine.filters import Equals
-from app.engine.http import dialect
+from app.engine.nesting import Parent
 from app.engine.registry import RESOURCES
 from app.engine.relations import ToMany, ToOne
 from app.engine.resource import Resource
@@ -13,7 +13,6 @@ from app.models.image_sets import Image, ImageSet, ImageSetImage, ImageSetLangua
 from app.policies import forbidden
 from app.policies.image_sets import ImagePolicy, ImageSetPolicy, PublicationPolicy, image_set_policies
 from app.policies import PublicReadPolicy
-from resources.views import find_visible
 from schemas.image_sets import ImageSchema, ImageSetSchema, LanguageSchema, PublicationSchema
 
 ISI = ImageSetImage
@@ -56,10 +55,6 @@ def image_counts(ids, caller):
     return {i: counts.get(i, 0) for i in ids}
 
 
-def attribute_pointer(resource_type, name):
-    return f"/{resource_type}/{name}" if dialect().panoptes else f"/data/attributes/{name}"
-
-
 def languages_by_code(value, pointer):
     """``allowed_languages`` given as a list of codes → language linkage; unknown codes → 422."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -87,20 +82,18 @@ class Images(Resource):
     filters = {"kind": Equals(Image.kind)}
     sorts = ("weight", "name", "created_at", "updated_at")
 
-    def before_create(self, obj, values, relations, caller, **parents):
-        obj.creator_id = caller.user_id
-        self._check(obj)
-
-    def before_update(self, obj, values, relations, caller):
-        merged = {k: values.get(k, getattr(obj, k)) for k in ("kind", "uri", "iiif_url")}
-        self._check(type("Image", (), merged))
-
-    def _check(self, image):
-        kind = image.kind or "image"
-        if kind == "iiif" and not image.iiif_url:
-            raise invalid(attribute_pointer("images", "iiif_url"), "iiif_url: an iiif image needs its service URL.")
-        if kind == "image" and not image.uri:
-            raise invalid(attribute_pointer("images", "uri"), "uri: an image needs the URL of its file.")
+    def prepare(self, write):
+        obj, values = write.obj, write.values
+        if write.creating:
+            obj.creator_id = write.caller.user_id
+        if write.kind not in ("create", "update"):
+            return
+        image = {k: values.get(k, getattr(obj, k)) for k in ("kind", "uri", "iiif_url")}
+        kind = image["kind"] or "image"
+        if kind == "iiif" and not image["iiif_url"]:
+            raise invalid(write.pointer("iiif_url"), "iiif_url: an iiif image needs its service URL.")
+        if kind == "image" and not image["uri"]:
+            raise invalid(write.pointer("uri"), "uri: an image needs the URL of its file.")
 
 
 class ImageSets(Resource):
@@ -123,40 +116,20 @@ class ImageSets(Resource):
     attribute_relations = {"allowed_languages": languages_by_code}
     delete_answers_document = True
 
-    def route_bases(self):
-        return ["/collections/<resid:collection_id>/image-sets", "/image_sets"]
-
-    def row_path(self, row):
-        return f"/collections/{row[self.index['collection_id']]}/image-sets/{row[0]}"
+    parent = Parent("collections", ImageSet.collection_id, "image-sets", flat="image_sets")
 
     def visible_collection(self, collection_id, caller):
         """The collection of a nested URL if the caller may see it, else 404."""
-        return find_visible(RESOURCES["collections"], collection_id, caller)
+        return self.parent.visible(collection_id, caller)
 
-    def list_constraints(self, parents, caller):
-        if "collection_id" in parents:
-            self.visible_collection(parents["collection_id"], caller)
-            return (ImageSet.collection_id == parents["collection_id"],), None
-        return (), None
+    def prepare(self, write):
+        if write.creating:
+            write.obj.creator_id = write.caller.user_id
 
-    def check_parents(self, parents, id_, caller):
-        if "collection_id" in parents:
-            found = db.session.execute(
-                select(ImageSet.id).where(ImageSet.id == id_, ImageSet.collection_id == parents["collection_id"])
-            ).first()
-            if found is None:
-                raise not_found(self.type, id_)
-
-    def before_create(self, obj, values, relations, caller, **parents):
-        if "collection_id" not in parents:
-            raise ApiError(405, "Image sets are created in a collection: POST /api/collections/{id}/image-sets.",
-                           code="method_not_allowed")
-        obj.collection_id = self.visible_collection(parents["collection_id"], caller).id
-        obj.creator_id = caller.user_id
-
-    def after_write(self, obj, inputs, caller, creating):
+    def finish(self, write):
+        obj, inputs, caller = write.obj, write.inputs, write.caller
         if inputs.get("image_ids"):
-            add_images(obj.id, inputs["image_ids"], caller, attribute_pointer(self.type, "image_ids"))
+            add_images(obj.id, inputs["image_ids"], caller, write.pointer("image_ids"))
         if "published" in inputs:
             if "manage" not in self.policy.rights(caller, obj):
                 raise forbidden("publish", detail="Only the image set's creator may publish it.")

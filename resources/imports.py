@@ -14,7 +14,7 @@ from app.services import safe_fetch
 from app.services.iiif import ManifestError, NoImages, parse_accept_language, read_manifest
 from app.services.importer import store_manifest
 from resources import api
-from resources.views import commit
+from app.operations import ACTION, Operation, Outcome, Processor
 
 
 def manifest_url(body):
@@ -45,6 +45,15 @@ def manifest_url(body):
     return value.strip(), pointer
 
 
+def store(write, manifest):
+    """The import's write: the rights checked before the fetch may have changed meanwhile, so they are
+    checked again in the writing transaction."""
+    caller, collection = write.caller, write.parent
+    write.op.resource.policy.may_create(caller, ImageSet(collection_id=collection.id, creator_id=caller.user_id),
+                                        None)
+    return Outcome(write.op.resource, store_manifest(manifest, collection.id, caller.user_id), 201)
+
+
 @api.post("/collections/<resid:collection_id>/import/manifest")
 @documented("one", of="image_sets", status=201, body={"manifest": {"type": "string", "format": "uri"}})
 def import_manifest(collection_id):
@@ -70,11 +79,9 @@ def import_manifest(collection_id):
     except ManifestError as error:
         code = "no_images" if isinstance(error, NoImages) else "not_a_manifest"
         raise ApiError(422, f"manifest: {error.message}", code=code, pointer=pointer) from None
-    # the rights checked above may have changed during the fetch: checked again in the writing transaction
-    collection = image_sets.visible_collection(collection_id, caller)
-    image_sets.policy.may_create(caller, ImageSet(collection_id=collection.id, creator_id=caller.user_id), None)
-    new_id = store_manifest(manifest, collection.id, caller.user_id)
-    commit()
+    outcome = Processor(caller).run(Operation(ACTION, image_sets, parents={"collection_id": collection_id},
+                                              action=lambda write: store(write, manifest)))
+    new_id = outcome.id
     result = fetch_one(image_sets, new_id, query, caller, dialect())
     location = context().root + image_sets.row_path(result.rows[0])
     return respond_result(result, status=201, headers={"Location": location}, meta={"import": manifest.counts})

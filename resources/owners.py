@@ -23,7 +23,7 @@ def owner_filter(model):
     return Custom(clause)
 
 
-def default_owner(obj, relations, caller):
+def default_owner(write):
     """Owned by the caller unless the body named an owner."""
-    if "owner" not in relations:
-        obj.owner_user_id, obj.owner_group_id = caller.user_id, None
+    if "owner" not in write.relations:
+        write.obj.owner_user_id, write.obj.owner_group_id = write.caller.user_id, None

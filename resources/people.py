@@ -40,12 +40,15 @@ class UserGroups(Resource):
     filters = {"name": Equals(UserGroup.name, ignore_case=True)}
     sorts = ("name", "display_name", "created_at", "updated_at")
 
-    def before_create(self, obj, values, relations, caller, **parents):
-        if not obj.display_name:
-            obj.display_name = obj.name
+    def prepare(self, write):
+        if write.creating and not write.obj.display_name:
+            write.obj.display_name = write.obj.name
 
-    def after_create(self, obj, caller):
+    def finish(self, write):
         """The creator administers the new group."""
+        if not write.creating:
+            return
+        obj, caller = write.obj, write.caller
         existing = db.session.execute(
             select(Membership.id).where(Membership.user_group_id == obj.id, Membership.user_id == caller.user_id)
         ).first()

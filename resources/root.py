@@ -7,12 +7,11 @@ from sqlalchemy import text
 from app.engine.documents import JSONAPI_VERSION
 from app.engine.errors import ApiError
 from app.engine.openapi import documented
-from app.engine.http import api_root, dialect, respond, require_caller
+from app.engine.http import api_root, dialect, respond, require_caller, show_response
 from app.engine.registry import RESOURCES
 from app.extensions import db
 from links.templates import jsonapi_link_templates, panoptes_links
 from resources import api
-from resources.views import show_response
 
 
 @api.get("", strict_slashes=False)

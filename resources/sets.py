@@ -11,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import current_caller
 from marshmallow import ValidationError
 
-from app.engine.body import parse_identifier, parse_resource, read_json, resolve_targets, schema_errors
+from app.engine.body import load_attributes, parse_identifier, read_json
 from app.engine.errors import ApiError, combine, invalid, not_found
 from app.engine.fetch import fetch_list
 from app.engine.filters import Equals, id_number
-from app.engine.http import context, dialect, require_caller, respond_result
+from app.engine.http import context, dialect, parse_query, require_caller, respond_result, show_response
+from app.engine.nesting import Parent
 from app.engine.openapi import documented
 from app.engine.registry import RESOURCES
 from app.engine.relations import PolymorphicToMany, ToMany, ToOne
@@ -33,10 +34,9 @@ from app.services import set_content, set_versions
 from app.services.markdown import render_markdown
 from app.services.set_versions import Transition
 from resources.owners import default_owner, owner_filter, owner_relation
-from resources.views import (
-    Views, apply_relations, bump_version, commit, find_visible, load_object, parse_query, require_action,
-    show_response,
-)
+from app.operations import ACTION, UPDATE, Operation, Outcome, Processor
+from app.operations.rows import bump_version, find_visible
+from resources.views import Views
 from schemas.sets import (
     DocumentSchema, LayerSchema, PublishSchema, SetPermissionSchema, SetSchema, SetVersionSchema, TableSchema,
 )
@@ -65,8 +65,9 @@ class ItemResource(Resource):
         self.filters = {"owner": owner_filter(self.model), "title": Equals(self.model.title)}
         super().__init__()
 
-    def before_create(self, obj, values, relations, caller, **parents):
-        default_owner(obj, relations, caller)
+    def prepare(self, write):
+        if write.creating:
+            default_owner(write)
 
 
 class Layers(ItemResource):
@@ -95,7 +96,7 @@ def items_from_urls(value, pointer):
     linkage, bad = [], []
     for number, entry in enumerate(value):
         if isinstance(entry, dict):
-            linkage.append(parse_identifier(relation, entry, f"{pointer}/{number}", panoptes=False))
+            linkage.append(parse_identifier(relation, entry, f"{pointer}/{number}", False))
             continue
         text = entry.strip() if isinstance(entry, str) else ""
         if text.startswith(root + "/"):
@@ -241,21 +242,26 @@ class Sets(Resource):
     def list_constraints(self, parents, caller):
         return (Set.published_version_id.is_not(None),), None
 
-    def before_create(self, obj, values, relations, caller, **parents):
-        default_owner(obj, relations, caller)
-        obj.description_html = render_markdown(obj.description)
+    def prepare(self, write):
+        if write.creating:
+            default_owner(write)
+            write.obj.description_html = render_markdown(write.obj.description)
+        elif write.kind == UPDATE:
+            self._content_to_draft(write)
 
-    def after_create(self, obj, caller):
-        if set_content.active_draft(obj.id) is None:
-            set_content.new_draft(obj, caller.user_id)
+    def finish(self, write):
+        if write.creating and set_content.active_draft(write.obj.id) is None:
+            set_content.new_draft(write.obj, write.caller.user_id)
 
-    def before_update(self, obj, values, relations, caller):
+    @staticmethod
+    def _content_to_draft(write):
         """Content goes to the set's draft; the set shows it only while it was never published."""
+        values = write.values
         content = {name: values.pop(name) for name in list(values) if name in VERSIONED}
         if not content:
             return
         with version_rules():
-            draft = set_content.editable_draft(obj, caller.user_id)
+            draft = set_content.editable_draft(write.obj, write.caller.user_id)
         for name, value in content.items():
             setattr(draft, name, value)
         if "description" in content:
@@ -267,39 +273,6 @@ class Sets(Resource):
 # -- versions ------------------------------------------------------------------------------------
 
 class SetVersionViews(Views):
-    @documented("one", status=201, body="optional")
-    def create(self, set_id=None):
-        """POST /sets/{id}/versions/: a new draft copied from the published content; a body, if any, edits it."""
-        resource = self.resource
-        caller = require_caller()
-        if set_id is None:
-            raise ApiError(405, "A version is made with POST /api/sets/{id}/versions/.", code="method_not_allowed")
-        query = parse_query(resource, listing=False)
-        set_obj = load_object(RESOURCES["sets"], set_id, caller)
-        require_level(caller, set_obj, EDIT, "create a version")
-        body = read_json(required=False)
-        inp = None
-        if body:
-            inp = parse_resource(resource, dialect(), partial=True)
-            resolve_targets(inp, caller)
-        with version_rules():
-            try:
-                draft = set_content.new_draft(set_obj, caller.user_id)
-            except IntegrityError:
-                db.session.rollback()
-                raise Transition(409, set_versions.ALREADY_DRAFT)
-        if inp is not None:
-            for name, value in inp.values.items():
-                setattr(draft, name, value)
-            resource.before_update(draft, inp.values, inp.relations, caller)
-            for relation, members in apply_relations(resource, draft, inp, creating=True):
-                relation.replace(draft.id, members)
-        db.session.flush()
-        set_content.show_draft_change(draft.id)
-        new_id = draft.id
-        commit()
-        return show_response(resource, new_id, status=201, query=query, location=True)
-
     @documented("one")
     def shortcut(self, set_id, which):
         """GET …/versions/draft/ and …/versions/published/ (404 when the set has none)."""
@@ -318,21 +291,23 @@ class SetVersionViews(Views):
     @documented("one", of="publishes", status=201, body="optional")
     def publish(self, set_id, id):
         """POST …/versions/{v}/publish/: publish the draft at once; answers the completed task."""
-        resource = self.resource
-        caller = require_caller()
-        resource.check_parents({"set_id": set_id}, id, caller)
-        version = load_object(resource, id, caller)
-        require_action(resource, caller, version, "publish")
-        set_obj = db.session.get(Set, version.set_id)
-        with version_rules():
-            set_content.publish(set_obj, version)
-        task = Publish(set_id=set_obj.id, version_id=version.id, created_by_id=caller.user_id, state="completed")
-        db.session.add(task)
-        db.session.flush()
-        task_id = task.id
-        commit()
-        return show_response(RESOURCES["publishes"], task_id, status=201, location=True,
-                             query=parse_query(RESOURCES["publishes"], listing=False))
+        publishes = RESOURCES["publishes"]
+        query = parse_query(publishes, listing=False)
+        op = Operation(ACTION, self.resource, id, parents={"set_id": set_id}, action=publish_version,
+                       needs="publish")
+        outcome = Processor(require_caller()).run(op)
+        return show_response(publishes, outcome.id, status=201, location=True, query=query)
+
+
+def publish_version(write):
+    version = write.obj
+    set_obj = db.session.get(Set, version.set_id)
+    with version_rules():
+        set_content.publish(set_obj, version)
+    task = Publish(set_id=set_obj.id, version_id=version.id, created_by_id=write.caller.user_id, state="completed")
+    db.session.add(task)
+    db.session.flush()
+    return Outcome(RESOURCES["publishes"], task.id, 201)
 
 
 class SetVersions(Resource):
@@ -350,12 +325,9 @@ class SetVersions(Resource):
     sorts = ("created_at", "updated_at")
     attribute_relations = {"items": items_from_urls}
     views = SetVersionViews
-
-    def route_bases(self):
-        return ["/sets/<resid:set_id>/versions", "/set_versions"]
-
-    def row_path(self, row):
-        return f"/sets/{row[self.index['set_id']]}/versions/{row[0]}/"
+    parent = Parent("sets", SetVersion.set_id, "versions", flat="set_versions", lock=True)
+    default_order = [SetVersion.id.desc()]
+    create_body_optional = True  # POST …/versions/ opens a draft; a body, if any, edits it
 
     def extra_routes(self, bp, views):
         for which in ("draft", "published"):
@@ -364,43 +336,31 @@ class SetVersions(Resource):
         bp.add_url_rule("/sets/<resid:set_id>/versions/<resid:id>/publish", "set_versions:publish",
                         views.publish, methods=["POST"], strict_slashes=False)
 
-    def list_constraints(self, parents, caller):
-        newest_first = [SetVersion.id.desc()]
-        if "set_id" in parents:
-            visible_set(parents["set_id"], caller)
-            return (SetVersion.set_id == parents["set_id"],), newest_first
-        return (), newest_first
-
-    def check_parents(self, parents, id_, caller):
-        if "set_id" in parents:
-            found = db.session.scalar(
-                select(SetVersion.id).where(SetVersion.id == id_, SetVersion.set_id == parents["set_id"]))
-            if found is None:
-                raise not_found(self.type, id_)
-
-    def lock_first(self, id_):
-        # A version's changes show on its set: lock the set first, as set writes do.
-        set_id = select(SetVersion.set_id).where(SetVersion.id == id_).scalar_subquery()
-        db.session.execute(select(Set.id).where(Set.id == set_id).with_for_update(key_share=True, of=Set))
-
-    def before_update(self, obj, values, relations, caller):
+    def make(self, write):
+        """A new draft, copied from the published content."""
+        require_level(write.caller, write.parent, EDIT, "create a version")
         with version_rules():
-            set_versions.check_editable(obj.state)
-        if "description" in values:
-            obj.description_html = render_markdown(values["description"])
+            try:
+                return set_content.new_draft(write.parent, write.caller.user_id)
+            except IntegrityError:
+                db.session.rollback()
+                raise Transition(409, set_versions.ALREADY_DRAFT)
 
-    def before_link(self, obj, relation, caller):
-        with version_rules():
-            set_versions.check_editable(obj.state)
+    def prepare(self, write):
+        if not write.creating:
+            with version_rules():
+                set_versions.check_editable(write.obj.state)
+        if "description" in write.values:
+            write.obj.description_html = render_markdown(write.values["description"])
 
-    def after_write(self, obj, inputs, caller, creating):
+    def finish(self, write):
         db.session.flush()
-        set_content.show_draft_change(obj.id)
+        set_content.show_draft_change(write.obj.id)
 
-    def remove(self, obj, caller):
+    def remove(self, write):
         """DELETE of a version discards the draft (it stays readable); the set reverts to its published version."""
         with version_rules():
-            set_content.discard(db.session.get(Set, obj.set_id), obj)
+            set_content.discard(db.session.get(Set, write.obj.set_id), write.obj)
 
 
 # -- publish tasks and permissions --------------------------------------------------------------
@@ -427,17 +387,23 @@ class SetPermissionViews(Views):
     def replace(self, set_id):
         """PUT /sets/{id}/permissions/: the list sent replaces every direct grant; answers the new list."""
         caller = require_caller()
-        set_obj = load_object(RESOURCES["sets"], set_id, caller)
-        require_level(caller, set_obj, ADMIN, "change its permissions")
-        grants = parse_grants(self.resource)
-        db.session.execute(delete(SetPermission).where(SetPermission.set_id == set_id))
-        if grants:
-            db.session.execute(insert(SetPermission), [
-                {"set_id": set_id, "principal": p, "permission": level} for p, level in grants])
-        bump_version(RESOURCES["sets"], set_id)
-        commit()
-        answer_as_admin(caller, set_id)
+        op = Operation(ACTION, self.resource, parents={"set_id": set_id}, action=replace_grants,
+                       read=lambda: read_json())
+        Processor(caller).run(op)
         return self.index(set_id=set_id)
+
+
+def replace_grants(write):
+    set_obj, caller = write.parent, write.caller
+    require_level(caller, set_obj, ADMIN, "change its permissions")
+    grants = parse_grants(write.op.resource, write.op.input)
+    db.session.execute(delete(SetPermission).where(SetPermission.set_id == set_obj.id))
+    if grants:
+        db.session.execute(insert(SetPermission), [
+            {"set_id": set_obj.id, "principal": p, "permission": level} for p, level in grants])
+    bump_version(RESOURCES["sets"], set_obj.id)
+    answer_as_admin(caller, set_obj.id)
+    return Outcome(RESOURCES["sets"], set_obj.id)
 
 
 def answer_as_admin(caller, set_id):
@@ -448,34 +414,19 @@ def answer_as_admin(caller, set_id):
     g.caller = dataclasses.replace(caller, extra={**caller.extra, ADMIN_OF: {set_id}})
 
 
-def parse_grants(resource):
+def parse_grants(resource, body):
     """The grant list of a PUT, in either dialect, every problem reported at once."""
-    body = read_json()
-    panoptes = dialect().panoptes
-    key = "set_permissions" if panoptes else "data"
-    entries = body.get(key) if isinstance(body, dict) else None
-    if not isinstance(entries, list):
-        raise ApiError(400, f"The body needs '{key}' holding a list of grants.", code="invalid_body",
-                       pointer=f"/{key}")
-    errors, grants, seen = [], [], set()
-    for number, entry in enumerate(entries):
-        base = f"/{key}/{number}"
-        if not panoptes:
-            if not isinstance(entry, dict) or entry.get("type") != "set_permissions":
-                errors.append(ApiError(409 if isinstance(entry, dict) and "type" in entry else 422,
-                                       "Each grant is a set_permissions resource object.", code="invalid_grant",
-                                       pointer=f"{base}/type"))
-                continue
-            entry, base = entry.get("attributes"), f"{base}/attributes"
+    entries, errors = dialect().read_list(resource, body)
+    grants, seen = [], set()
+    for entry, base in entries:
         if not isinstance(entry, dict):
             errors.append(invalid(base, "A grant is an object with principal and permission.", code="invalid_grant"))
             continue
         attrs = {k: v for k, v in entry.items() if k not in resource.read_only}
         try:
-            values = resource.schema_instance.load({"data": {"type": resource.type, "attributes": attrs}})
-        except ValidationError as exc:
-            # pointers under this grant's place in the list, in either dialect
-            errors.extend(schema_errors(exc.messages, base, relative=True))
+            values = load_attributes(resource, attrs, base)
+        except ApiError as exc:
+            errors.extend(exc.objects())
             continue
         problem = grant_problem(values["principal"], values["permission"])
         if problem is None and values["principal"] in seen:
@@ -511,54 +462,30 @@ class SetPermissions(Resource):
     filters = {"principal": Equals(SetPermission.principal), "permission": Equals(SetPermission.permission)}
     sorts = ("created_at", "updated_at", "principal")
     views = SetPermissionViews
-
-    def route_bases(self):
-        return ["/sets/<resid:set_id>/permissions", "/set_permissions"]
-
-    def row_path(self, row):
-        return f"/sets/{row[self.index['set_id']]}/permissions/{row[0]}/"
+    parent = Parent("sets", SetPermission.set_id, "permissions", flat="set_permissions",
+                    guard=lambda caller, set_obj: require_level(caller, set_obj, ADMIN, "see its permissions"))
 
     def extra_routes(self, bp, views):
         bp.add_url_rule("/sets/<resid:set_id>/permissions", "set_permissions:replace", views.replace,
                         methods=["PUT"], strict_slashes=False)
 
-    def list_constraints(self, parents, caller):
-        if "set_id" not in parents:
-            return (), [SetPermission.id]
-        set_obj = visible_set(parents["set_id"], caller)
-        require_level(caller, set_obj, ADMIN, "see its permissions")
-        return (SetPermission.set_id == set_obj.id,), [SetPermission.id]
+    def prepare(self, write):
+        if write.creating:
+            # rights first: a caller who may not manage grants learns nothing from a 409 or 422 about them
+            require_level(write.caller, write.parent, ADMIN, "change its permissions")
+            self._check(write.obj, write)
+        elif write.kind == UPDATE:
+            obj, values = write.obj, write.values
+            merged = type("Grant", (), {"set_id": obj.set_id, "id": obj.id,
+                                        "principal": values.get("principal", obj.principal),
+                                        "permission": values.get("permission", obj.permission)})
+            self._check(merged, write)
 
-    def check_parents(self, parents, id_, caller):
-        if "set_id" not in parents:
-            return
-        set_obj = visible_set(parents["set_id"], caller)
-        require_level(caller, set_obj, ADMIN, "see its permissions")
-        found = db.session.scalar(
-            select(SetPermission.id).where(SetPermission.id == id_, SetPermission.set_id == set_obj.id))
-        if found is None:
-            raise not_found(self.type, id_)
+    def finish(self, write):
+        answer_as_admin(write.caller, write.obj.set_id)
 
-    def before_create(self, obj, values, relations, caller, set_id=None):
-        if set_id is None:
-            raise ApiError(405, "A grant is made with POST /api/sets/{id}/permissions/.", code="method_not_allowed")
-        set_obj = visible_set(set_id, caller)
-        # rights first: a caller who may not manage grants learns nothing from a 409 or 422 about them
-        require_level(caller, set_obj, ADMIN, "change its permissions")
-        obj.set_id = set_obj.id
-        self._check(obj, caller)
-
-    def after_write(self, obj, inputs, caller, creating):
-        answer_as_admin(caller, obj.set_id)
-
-    def before_update(self, obj, values, relations, caller):
-        merged = type("Grant", (), {"set_id": obj.set_id, "id": obj.id,
-                                    "principal": values.get("principal", obj.principal),
-                                    "permission": values.get("permission", obj.permission)})
-        self._check(merged, caller)
-
-    def _check(self, grant, caller):
-        pointer = "/set_permissions/principal" if dialect().panoptes else "/data/attributes/principal"
+    def _check(self, grant, write):
+        pointer = write.pointer("principal")
         problem = grant_problem(grant.principal, grant.permission)
         if problem:
             raise invalid(pointer, problem, code="invalid_grant")

@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 
 import orjson
-from flask import request
+from flask import g, request
 from marshmallow import ValidationError
 from sqlalchemy import and_, select
 
@@ -23,7 +23,11 @@ class Input:
     sent: set = field(default_factory=set)          # attribute names the client sent (writable ones)
     relations: dict = field(default_factory=dict)   # relation name → None | (type, id) | [(type, id), …]
     pointers: dict = field(default_factory=dict)    # relation name → where it was in the body
-    panoptes: bool = False
+    attribute_base: str = "/data/attributes"         # where the body's attributes are
+
+    def pointer(self, name):
+        """Where an attribute (or relation) ``name`` is, or would be, in the body."""
+        return self.pointers.get(name) or f"{self.attribute_base}/{name}"
 
 
 def read_json(required=True):
@@ -103,7 +107,16 @@ def parse_id(value, pointer):
     return number
 
 
-def parse_identifier(relation, value, pointer, panoptes):
+def local_id(type_name, lid, pointer):
+    """The id of a resource an earlier atomic operation added under ``lid`` (400 for any other lid)."""
+    known = g.get("local_ids", {})
+    if not isinstance(lid, str) or (type_name, lid) not in known:
+        raise _bad(pointer, f"No earlier operation of this request adds a {type_name} resource with lid "
+                   f"{orjson.dumps(lid).decode()}.", code="unknown_lid")
+    return known[(type_name, lid)]
+
+
+def parse_identifier(relation, value, pointer, bare_ids):
     """(type, id) from a JSON:API identifier, or from a Panoptes id or {id, type} object."""
     if isinstance(value, dict):
         type_name = value.get("type")
@@ -112,10 +125,12 @@ def parse_identifier(relation, value, pointer, panoptes):
         if type_name not in relation.types:
             allowed = " or ".join(relation.types)
             raise _bad(pointer + "/type", f"{relation.name} takes {allowed}, not '{type_name}'.", 422)
+        if "id" not in value and "lid" in value:
+            return type_name, local_id(type_name, value["lid"], pointer + "/lid")
         if "id" not in value:
             raise _bad(pointer + "/id", f"The {relation.name} identifier needs an id.", 422)
         return type_name, parse_id(value["id"], pointer + "/id")
-    if panoptes and not isinstance(value, (list, dict)):
+    if bare_ids and not isinstance(value, (list, dict)):
         if relation.polymorphic:
             raise _bad(pointer, f"{relation.name} needs an object with id and type "
                        f"({' or '.join(relation.types)}).", 422)
@@ -123,30 +138,25 @@ def parse_identifier(relation, value, pointer, panoptes):
     raise _bad(pointer, f"{relation.name} needs a resource identifier object with type and id.", 422)
 
 
-def parse_linkage(relation, value, pointer, panoptes):
+def parse_linkage(relation, value, pointer, bare_ids):
     if relation.many:
         if not isinstance(value, list):
             raise _bad(pointer, f"{relation.name} is a to-many relation: send a list.", 422)
-        return [parse_identifier(relation, item, f"{pointer}/{i}", panoptes) for i, item in enumerate(value)]
+        return [parse_identifier(relation, item, f"{pointer}/{i}", bare_ids) for i, item in enumerate(value)]
     if value is None:
         return None
-    return parse_identifier(relation, value, pointer, panoptes)
+    return parse_identifier(relation, value, pointer, bare_ids)
 
 
-def parse_resource(resource, dialect, *, update_id=None, partial=None):
-    """Read a create (update_id None) or update body; every problem is reported at once. ``partial``:
-    whether attributes may be left out (by default only in updates)."""
-    body = read_json()
-    if not isinstance(body, dict):
-        raise _bad("", "The request body must be a JSON object.")
-    if dialect.panoptes:
-        attributes, relationships, base = _unwrap_panoptes(resource, body, update_id)
-    else:
-        attributes, relationships, base = _unwrap_jsonapi(resource, body, update_id)
-    inp = Input(panoptes=dialect.panoptes)
+def read_resource(resource, attributes, relationships, *, partial, attribute_base, relation_pointer,
+                  panoptes_links):
+    """An Input from a body's attributes and relationships, however the dialect wrapped them; every problem
+    is reported at once. ``relation_pointer``: name → where the relationship is; ``panoptes_links``: the
+    relationships are Panoptes ``links`` (bare ids, no ``data`` member)."""
+    inp = Input(attribute_base=attribute_base)
     errors = []
     for name, value in relationships.items():
-        pointer = f"{base}/{name}" if dialect.panoptes else f"/data/relationships/{name}"
+        pointer = relation_pointer(name)
         relation = resource.relations.get(name)
         if relation is None:
             errors.append(_bad(pointer, f"'{name}' is not a relationship of {resource.type}.", 422,
@@ -154,7 +164,7 @@ def parse_resource(resource, dialect, *, update_id=None, partial=None):
             continue
         if relation.mode == "read":
             continue  # echoed back by a client; not writable, so ignored
-        if not dialect.panoptes:
+        if not panoptes_links:
             if not isinstance(value, dict) or "data" not in value:
                 errors.append(_bad(pointer, f"The {name} relationship needs a 'data' member.", 400))
                 continue
@@ -163,13 +173,13 @@ def parse_resource(resource, dialect, *, update_id=None, partial=None):
         elif isinstance(value, dict) and relation.many:
             continue  # a Panoptes link object ({href, type}) echoed back
         try:
-            inp.relations[name] = parse_linkage(relation, value, pointer, dialect.panoptes)
+            inp.relations[name] = parse_linkage(relation, value, pointer, panoptes_links)
             inp.pointers[name] = pointer
         except ApiError as exc:
             errors.append(exc)
     clean = {}
     for name, value in attributes.items():
-        pointer = f"{base}/{name}" if dialect.panoptes else f"/data/attributes/{name}"
+        pointer = f"{attribute_base}/{name}"
         if name in resource.read_only:
             continue
         if name in resource.attribute_relations:
@@ -187,25 +197,33 @@ def parse_resource(resource, dialect, *, update_id=None, partial=None):
                 errors.append(exc)
             continue
         if name in resource.relations:
-            where = "links" if dialect.panoptes else "relationships"
+            where = "links" if panoptes_links else "relationships"
             errors.append(_bad(pointer, f"'{name}' is a relationship: send it under {where}.", 422,
                                "misplaced_relationship"))
             continue
         clean[name] = value
-    doc = {"data": {"type": resource.type, "attributes": clean}}
     try:
-        inp.values = resource.schema_instance.load(doc, partial=update_id is not None if partial is None else partial)
-    except ValidationError as exc:
-        errors.extend(schema_errors(exc.messages, base, dialect.panoptes))
+        inp.values = load_attributes(resource, clean, attribute_base, partial=partial)
+    except ApiError as exc:
+        errors.extend(exc.objects())
     if errors:
         raise combine(errors)
     inp.sent = set(clean)
     return inp
 
 
-def schema_errors(messages, base, relative):
-    """ApiErrors (422) from a marshmallow-jsonapi ValidationError; ``relative``: pointers are ``base``/<name>
-    (Panoptes bodies, list entries) rather than the schema's own /data/attributes/<name>."""
+def load_attributes(resource, attributes, base, partial=False):
+    """The type's schema validates (and converts) attributes; errors point under ``base``."""
+    try:
+        return resource.schema_instance.load({"data": {"type": resource.type, "attributes": attributes}},
+                                             partial=partial)
+    except ValidationError as exc:
+        raise combine(schema_errors(exc.messages, base)) from None
+
+
+def schema_errors(messages, base):
+    """ApiErrors (422) from a marshmallow-jsonapi ValidationError, pointing below ``base`` (where the body's
+    attributes are) rather than the schema's own /data/attributes."""
     result = []
     for item in messages.get("errors", []) if isinstance(messages, dict) else []:
         pointer = item.get("source", {}).get("pointer", "/data")
@@ -216,45 +234,44 @@ def schema_errors(messages, base, relative):
             code = "unknown_attribute"
         else:
             code = "invalid_attribute"
-        if relative:
-            pointer = f"{base}/{name}"
+        prefix = "/data/attributes"
+        pointer = base + pointer[len(prefix):] if pointer.startswith(prefix + "/") else f"{base}/{name}"
         result.append(ApiError(422, f"{name}: {detail}", code=code, pointer=pointer))
     if not result:
-        result.append(ApiError(422, f"Invalid attributes: {messages}", pointer="/data/attributes"))
+        result.append(ApiError(422, f"Invalid attributes: {messages}", pointer=base))
     return result
 
 
-def _unwrap_jsonapi(resource, body, update_id):
-    data = body.get("data")
+def unwrap_jsonapi(resource, data, update_id, base="/data", lid_allowed=False):
+    """(attributes, relationships) of one JSON:API resource object at ``base``."""
     if not isinstance(data, dict):
-        raise _bad("/data", "The body needs a 'data' member holding one resource object.")
+        raise _bad(base, "The body needs a 'data' member holding one resource object.")
     type_name = data.get("type")
     if type_name is None:
-        raise _bad("/data/type", "The resource object needs a 'type'.")
+        raise _bad(f"{base}/type", "The resource object needs a 'type'.")
     if type_name != resource.type:
         raise ApiError(409, f"This endpoint takes {resource.type}, not '{type_name}'.", code="type_mismatch",
-                       pointer="/data/type")
+                       pointer=f"{base}/type")
     if update_id is None:
-        if "id" in data or "lid" in data:
-            if "id" in data:
-                raise ApiError(403, "Client-generated ids are not supported.", code="client_id",
-                               pointer="/data/id")
-    else:
+        if "id" in data:
+            raise ApiError(403, "Client-generated ids are not supported.", code="client_id",
+                           pointer=f"{base}/id")
+    elif not lid_allowed or "lid" not in data:
         if "id" not in data:
-            raise _bad("/data/id", "An update needs the resource's 'id'.")
+            raise _bad(f"{base}/id", "An update needs the resource's 'id'.")
         if not isinstance(data["id"], str) or data["id"] != str(update_id):
             raise ApiError(409, f"The id in the body ({data['id']!r}) does not match the URL ({update_id}).",
-                           code="id_mismatch", pointer="/data/id")
+                           code="id_mismatch", pointer=f"{base}/id")
     attributes = data.get("attributes", {})
     relationships = data.get("relationships", {})
     if not isinstance(attributes, dict):
-        raise _bad("/data/attributes", "'attributes' must be an object.")
+        raise _bad(f"{base}/attributes", "'attributes' must be an object.")
     if not isinstance(relationships, dict):
-        raise _bad("/data/relationships", "'relationships' must be an object.")
-    return attributes, relationships, "/data"
+        raise _bad(f"{base}/relationships", "'relationships' must be an object.")
+    return attributes, relationships
 
 
-def _unwrap_panoptes(resource, body, update_id):
+def unwrap_panoptes(resource, body, update_id):
     key = resource.type
     unknown = [k for k in body if k != key and k not in IGNORED_TOP_LEVEL]
     if unknown:
@@ -272,7 +289,7 @@ def _unwrap_panoptes(resource, body, update_id):
     if update_id is not None and echoed_id is not None and str(echoed_id) != str(update_id):
         raise ApiError(409, f"The id in the body ({echoed_id}) does not match the URL ({update_id}).",
                        code="id_mismatch", pointer=f"/{key}/id")
-    return data, links, f"/{key}"
+    return data, links
 
 
 def resolve_targets(inp, caller, errors_status=422):

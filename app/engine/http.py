@@ -6,9 +6,11 @@ from flask import current_app, g, request
 from werkzeug.wrappers import Response
 
 from app.auth import current_caller
-from app.engine.documents import Context, jsonapi_document, panoptes_document
+from app.engine.documents import Context
 from app.engine.errors import ApiError
-from app.engine.negotiation import JSONAPI_DIALECT
+from app.engine.dialects import JSONAPI_DIALECT
+from app.engine.fetch import fetch_one
+from app.engine import params
 
 
 def dialect():
@@ -50,29 +52,11 @@ def _tags(header):
     return tags
 
 
-def check_if_match(resource, obj_id, lock_version, required=False):
-    """412 unless If-Match names the current version; 428 when required and absent."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        if required:
-            raise ApiError(428, "Request requires If-Match header to be present.", code="precondition_required",
-                           header="If-Match")
-        return
-    current = version_tag(resource.type, obj_id, lock_version)
-    for tag in _tags(header):
-        if tag == "*" or tag.split("-", 1)[0] == current:
-            return
-    raise ApiError(412, "The resource has changed since it was read: If-Match does not match its ETag.",
-                   code="precondition_failed", header="If-Match")
-
-
 # -- responses -------------------------------------------------------------------------------------
 
 def document(result, meta=None):
     ctx = context()
-    if ctx.dialect.panoptes:
-        return panoptes_document(result, ctx, meta)
-    return jsonapi_document(result, ctx, meta)
+    return ctx.dialect.render(result, ctx, meta)
 
 
 def respond(doc, status=200, headers=None, version=None):
@@ -105,3 +89,25 @@ def no_content():
     response = Response(status=204)
     del response.headers["Content-Type"]
     return response
+
+
+def parse_query(resource, listing=True):
+    return params.parse(request.args, resource, dialect(), current_app.config, listing=listing)
+
+
+def precondition(required=False):
+    """The request's If-Match, for a write's operation."""
+    from app.operations import Precondition
+    return Precondition(request.headers.get("If-Match"), required)
+
+
+def show_response(resource, id_, status=200, headers=None, query=None, location=False, meta=None):
+    """One resource's document; ``location``: with a Location header (its self link), as a create answers."""
+    query = query or parse_query(resource, listing=False)
+    result = fetch_one(resource, id_, query, current_caller(), dialect())
+    if result is None:
+        from app.engine.errors import not_found
+        raise not_found(resource.type, id_)
+    if location:
+        headers = {**(headers or {}), "Location": context().root + resource.row_path(result.rows[0])}
+    return respond_result(result, status=status, headers=headers, meta=meta)

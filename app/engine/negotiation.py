@@ -1,26 +1,12 @@
 """Which dialect a request speaks, from its Accept and Content-Type headers (API §2)."""
-from dataclasses import dataclass
-
 from app.engine.errors import ApiError
 
-JSONAPI = "application/vnd.api+json"
+from app.engine.dialects import JSONAPI, JSONAPI_DIALECT, PANOPTES_CT, PANOPTES_DIALECT  # noqa: F401
+
 JSONAPI_CT = JSONAPI
-PANOPTES_CT = JSONAPI + "; version=1"
-KNOWN_EXTENSIONS = frozenset()  # no JSON:API extension is implemented yet
-
-
-@dataclass(frozen=True)
-class Dialect:
-    name: str
-    content_type: str
-
-    @property
-    def panoptes(self):
-        return self.name == "panoptes"
-
-
-JSONAPI_DIALECT = Dialect("jsonapi", JSONAPI_CT)
-PANOPTES_DIALECT = Dialect("panoptes", PANOPTES_CT)
+ATOMIC = "https://jsonapi.org/ext/atomic"
+KNOWN_EXTENSIONS = frozenset({ATOMIC})
+ATOMIC_CT = f'{JSONAPI}; ext="{ATOMIC}"'
 
 
 def parse_media_range(text):
@@ -118,3 +104,13 @@ def check_content_type(content_type, panoptes_enabled=True):
     raise ApiError(415, f"Content-Type '{content_type}' is not supported: send application/vnd.api+json "
                    "(parameters ext or profile only) or application/json.",
                    code="unsupported_media_type", header="Content-Type")
+
+
+def extensions(header):
+    """The ext URIs named by the JSON:API media ranges of an Accept or Content-Type header."""
+    found = set()
+    for text in split_header(header or ""):
+        mime, params, q = parse_media_range(text)
+        if mime == JSONAPI and q > 0 and "ext" in params:
+            found.update(params["ext"].split())
+    return found

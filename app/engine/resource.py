@@ -23,12 +23,16 @@ class Resource:
     path = None             # URL segment under /api (defaults to the type)
     trailing_slash = False  # self links end in "/" (the Sets family's style)
     creatable = True
+    updatable = True
     deletable = True
+    create_body_optional = False     # a create may come without a body (attributes are then all optional)
     delete_answers_document = False  # DELETE → 200 with the deleted resource instead of 204
     # input name → fn(value, pointer) → linkage, for relations the specification gives as attributes; the
     # relation is the input's namesake, or the first item of a (relation name, fn) pair
     attribute_relations = {}
-    views = None            # a subclass of resources.views.Views replacing some of the generic views
+    views = None            # a subclass of resources.views.Views adding the type's own views
+    parent = None           # an app.engine.nesting.Parent: the type lives under another's rows
+    default_order = None    # list order when the request names no sort (None: by id)
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -101,55 +105,52 @@ class Resource:
         self.to_many = [r for r in self.relations.values() if r.many]
         self.compiled = True
 
-    # -- hooks a declaration may override --------------------------------------------------------
+    # -- nesting (see app/engine/nesting.py) --------------------------------------------------------
     def route_bases(self):
-        """The URL rules of the type's list, below /api (the first one is the canonical one)."""
-        return [f"/{self.path}"]
+        """[(URL rule of the type's list below /api, whether it takes creates)], the canonical one first."""
+        if self.parent is not None:
+            return self.parent.route_bases()
+        return [(f"/{self.path}", self.creatable)]
 
     def row_path(self, row):
         """The resource's path below the API root, from its row."""
+        if self.parent is not None:
+            return self.parent.row_path(self, row)
         return self.self_path(row[0])
 
     @property
     def nested(self):
-        return type(self).row_path is not Resource.row_path
+        return self.parent is not None
 
     def list_constraints(self, parents, caller):
-        """(extra conditions, default order) for a list reached through a nested URL."""
-        return (), None
+        """(extra conditions, default order) of a list, through the parent's URL or not."""
+        where = self.parent.constraints(parents, caller) if self.parent is not None else ()
+        return where, self.default_order
 
     def check_parents(self, parents, id_, caller):
         """404 when a nested URL names a parent the resource is not under."""
+        if self.parent is not None:
+            self.parent.check(self, parents, id_, caller)
 
-    def before_create(self, obj, values, relations, caller, **parents):
-        """Fill defaults on a new object before the policy sees it."""
+    # -- write hooks: each receives the app.operations Write in progress ---------------------------
+    def make(self, write):
+        """The new ORM object of a create."""
+        return self.model()
 
-    def after_create(self, obj, caller):
-        """Rows to add once the new object has an id."""
+    def prepare(self, write):
+        """Before the policy sees a write: fill defaults (create), refuse or adjust (other kinds); raise
+        ApiError to refuse, with ``write.pointer(name)`` to say where."""
 
-    def before_update(self, obj, values, relations, caller):
-        """Refuse or adjust an update; raise ApiError to refuse."""
+    def finish(self, write):
+        """After the write, inside its transaction (the object has its id): dependent rows and fields."""
 
-    def after_write(self, obj, inputs, caller, creating):
-        """Act on write-only inputs once the object has an id (still inside the transaction)."""
-
-    def lock_first(self, id_):
-        """Lock rows a write to this resource changes too, before its own row, so that every write of a
-        family takes its locks in one order."""
-
-    def remove(self, obj, caller):
+    def remove(self, write):
         """What DELETE does to the row (a type may keep it, e.g. in a final state)."""
         from app.extensions import db
-        db.session.delete(obj)
-
-    def before_link(self, obj, relation, caller):
-        """Refuse a write through a relationship endpoint; raise ApiError to refuse."""
+        db.session.delete(write.obj)
 
     def extra_routes(self, bp, views):
         """URL rules beyond the generic ones (``views`` is the type's Views instance)."""
-
-    def after_unlink(self, parent_id, relation, removed):
-        """Keep dependent fields right after members left a to-many relation (``removed`` None: replaced)."""
 
     def redact(self, attributes, row, caller):
         """Drop attributes this caller may not read."""
