@@ -31,6 +31,8 @@ def from_environment(instance_path, env=None):
         # How many ids of a to-many relation a resource object lists before it
         # points at the paged relationship endpoint instead.
         "LINKAGE_MAX": _int(env.get("LINKAGE_MAX"), 100),
+        # most operations one atomic request (POST /api/operations) may carry
+        "ATOMIC_MAX_OPERATIONS": _int(env.get("ATOMIC_MAX_OPERATIONS"), 100),
         "MANIFEST_MAX_BYTES": _int(env.get("MANIFEST_MAX_BYTES"), 20 * MIB),
         "MANIFEST_FETCH_TIMEOUT": float(env.get("MANIFEST_FETCH_TIMEOUT") or 30),
         "MANIFEST_FETCH_ALLOWLIST": env.get("MANIFEST_FETCH_ALLOWLIST", ""),

@@ -71,4 +71,13 @@ def check_response(status, content_type, body, location=None, query=""):
     if not body or not is_jsonapi(content_type):
         return
     sparse = "fields[" in query or "fields%5b" in query.lower()
-    check_document(json.loads(body), status=status, location=location, sparse=sparse)
+    doc = json.loads(body)
+    if isinstance(doc, dict) and "atomic:results" in doc:
+        # the atomic extension's document: each result's data is a resource object like any other
+        assert set(doc) <= {"atomic:results", "jsonapi", "meta", "links"}, sorted(doc)
+        for result in doc["atomic:results"]:
+            assert set(result) <= {"data", "meta"}, sorted(result)
+            if "data" in result:
+                check_document({"data": result["data"]}, status=status, sparse=sparse)
+        return
+    check_document(doc, status=status, location=location, sparse=sparse)

@@ -11,7 +11,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow_jsonapi.fields import Relationship
 
-from app.engine.negotiation import JSONAPI, PANOPTES_CT as PANOPTES
+from app.engine.negotiation import ATOMIC_CT, JSONAPI, PANOPTES_CT as PANOPTES
 from app.engine.registry import RESOURCES
 
 ERROR_STATUSES = {
@@ -346,6 +346,8 @@ class Builder:
         view = self.app.view_functions[rule.endpoint]
         doc = (view.__doc__ or endpoint).strip().splitlines()[0]
         answers, status = info.get("answers", "one"), str(info.get("status", 200))
+        if answers == "atomic":
+            return self._atomic(doc, info)
         if answers in ("document", "file"):
             content = (self._content({"type": "object"}, {"type": "object"}) if answers == "document"
                        else {m: {"schema": {}} for m in info["media"]})
@@ -377,6 +379,32 @@ class Builder:
                 "type": "object", "properties": {"type": {"const": type_name}, "attributes": fields}}}},
                 {"type": "object", "required": [type_name], "properties": {type_name: fields}})
         return self._op(doc, responses, params, body=body, tags=tags)
+
+    def _atomic(self, doc, info):
+        """POST /api/operations: an ``atomic:operations`` document in, ``atomic:results`` (or 204) out."""
+        identifier = {"type": "object", "required": ["type"], "properties": {
+            "type": {"enum": sorted(RESOURCES)}, "id": {"type": "string"}, "lid": {"type": "string"}}}
+        operation = {"type": "object", "required": ["op"], "additionalProperties": False, "properties": {
+            "op": {"enum": ["add", "update", "remove"]},
+            "ref": {"type": "object", "additionalProperties": False, "required": ["type"], "properties": {
+                **identifier["properties"], "relationship": {"type": "string"}}},
+            "href": {"type": "string"},
+            "data": {"oneOf": [{"type": "null"}, {"type": "object"}, {"type": "array", "items": identifier}]},
+            "meta": {"type": "object"}}}
+        request = {"type": "object", "required": ["atomic:operations"], "properties": {
+            "atomic:operations": {"type": "array", "minItems": 1, "items": operation}}}
+        results = {"type": "object", "required": ["atomic:results"], "properties": {
+            "jsonapi": {"type": "object"}, "atomic:results": {"type": "array", "items": {
+                "type": "object", "properties": {"data": {"type": "object"}, "meta": {"type": "object"}}}}}}
+        errors = {"description": "Refused; nothing was written", "content": {ATOMIC_CT: {
+            "schema": _ref("jsonapi_errors")}}}
+        responses = {"200": {"description": "Every operation done; a result for each, in order",
+                             "content": {ATOMIC_CT: {"schema": results}}},
+                     "204": {"description": "Every operation done; none has a result to show"}}
+        for code in info["errors"]:
+            responses[code] = {**errors, "description": ERROR_STATUSES[code] + "; nothing was written"}
+        return {"summary": doc, "tags": ["api"], "security": [{"bearer": []}], "responses": responses,
+                "parameters": [], "requestBody": {"required": True, "content": {ATOMIC_CT: {"schema": request}}}}
 
     def build(self):
         for rule in sorted(self.app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
