@@ -1,6 +1,7 @@
 """users and user_groups."""
 from sqlalchemy import select, update
 
+from app.auth import revoke_other_credentials
 from app.engine.filters import Equals
 from app.engine.relations import ToMany
 from app.engine.resource import Resource
@@ -21,6 +22,12 @@ class Users(Resource):
     }
     filters = {"login": Equals(User.login, ignore_case=True)}
     sorts = ("login", "display_name", "created_at", "updated_at")
+
+    def before_update(self, obj, values, relations, caller):
+        if "password" in values:
+            # a new password ends every other way in: tokens and browser sessions, but the caller's own
+            keep = caller.token_id if caller.user_id == obj.id else None
+            revoke_other_credentials(obj.id, keep)
 
     def redact(self, attributes, row, caller):
         if not (caller.admin or caller.user_id == row[0]):
