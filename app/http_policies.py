@@ -30,3 +30,12 @@ def init_app(app):
     # load balancers poll it; a 429 there would take a healthy process out of service
     limiter.exempt(health)
     app.extensions["hyperapi_limiter"] = limiter
+
+    @app.after_request
+    def vary_on_origin(response):
+        # flask-cors omits Vary for a single listed origin, yet other origins get a different answer
+        from flask import request
+
+        if request.path.startswith(("/users/", "/oauth/")) and "Origin" not in response.headers.get("Vary", ""):
+            response.headers.add("Vary", "Origin")
+        return response
