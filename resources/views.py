@@ -193,7 +193,7 @@ class Views:
         if not resource.deletable:
             raise ApiError(405, f"{resource.type} cannot be deleted through the API.", code="method_not_allowed")
         answer = None
-        if resource.delete_answers_document:
+        if resource.delete_answers_document and dialect().panoptes:
             # Read before deleting: the answer is the resource as it was.
             answer = fetch_one(resource, id, parse_query(resource, listing=False), caller, dialect())
         resource.remove(obj, caller)

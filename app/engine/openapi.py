@@ -305,7 +305,10 @@ class Builder:
                             body=body, tags=tags)
         if kind == "destroy":
             if resource.delete_answers_document:
-                ok = {"200": {"description": "Deleted; the resource as it was", **self._answer([t], False)}}
+                panoptes_answer = self._answer([t], False)["content"][PANOPTES]
+                ok = {"200": {"description": "Deleted (Panoptes dialect): the resource as it was",
+                              "content": {PANOPTES: panoptes_answer}},
+                      "204": {"description": "Deleted (JSON:API dialect)"}}
             else:
                 ok = {"204": {"description": "Deleted"}}
             return self._op(f"Delete one of {t}", {**ok, **self._errors(WRITE_ERRORS)}, [self._if_match(True)],
