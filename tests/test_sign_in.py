@@ -72,8 +72,12 @@ def test_session_cookie_is_secure_over_https(client):
 
 def test_sign_in_answers_the_user_as_a_panoptes_document(client, people):
     alice = people.user("alice")
-    response = sign_in(client)
+    before = csrf(client)
+    response = sign_in(client, token=before)
     assert response.status_code == 200
+    # the CSRF token is rotated at sign-in; the old one no longer signs anybody out
+    assert response.headers["X-CSRF-Token"] and response.headers["X-CSRF-Token"] != before
+    assert client.delete("/users/sign_out", headers={**JSON, "X-CSRF-Token": before}).status_code == 422
     doc = response.get_json()
     assert int(doc["users"][0]["id"]) == alice.id
     assert doc["users"][0]["login"] == "alice"
