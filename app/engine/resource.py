@@ -24,7 +24,7 @@ class Resource:
     trailing_slash = False  # self links end in "/" (the Sets family's style)
     creatable = True
     deletable = True
-    delete_answers_document = False  # DELETE → 200 with the deleted resource instead of 204
+    delete_answers_document = False  # Panoptes-dialect DELETE → 200 with the deleted resource instead of 204
     # input name → fn(value, pointer) → linkage, for relations the specification gives as attributes; the
     # relation is the input's namesake, or the first item of a (relation name, fn) pair
     attribute_relations = {}
