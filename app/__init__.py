@@ -40,8 +40,8 @@ def create_app(overrides=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
 
-    from app import cli, errors, http_policies, request_log
-    from app.auth import oauth
+    from app import cli, errors, http_policies, request_log, sessions
+    from app.oauth import oauth
     from resources import api, register_all
     from resources.explorer import docs
 
@@ -54,6 +54,7 @@ def create_app(overrides=None):
     app.register_blueprint(api)
     app.register_blueprint(docs)
     app.register_blueprint(oauth)
+    sessions.init_app(app)
 
     @app.after_request
     def common_headers(response):

@@ -1,4 +1,4 @@
-"""Flask CLI commands: users, groups, tokens and demo data (API §1)."""
+"""Flask CLI commands: users, groups, tokens, client applications and demo data (API §1)."""
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
@@ -7,7 +7,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth import find_user_by_login, issue_token
 from app.extensions import db
-from app.models import Collection, CollectionRole, CollectionSubject, Membership, Subject, User, UserGroup
+from app.models import (
+    Collection, CollectionRole, CollectionSubject, Membership, OAuthClient, Subject, User, UserGroup,
+)
 from app.models.people import GROUP_ADMIN, GROUP_MEMBER
 from app.models.sets import DataTable, Document, Layer, Set, SetItem, SetPermission, SetVersionItem
 from app.services import set_content
@@ -16,6 +18,11 @@ from app.services.markdown import render_markdown
 users_cli = AppGroup("users", help="Manage users.")
 groups_cli = AppGroup("groups", help="Manage user groups.")
 tokens_cli = AppGroup("tokens", help="Issue bearer tokens.")
+clients_cli = AppGroup("clients", help="Register OAuth client applications.")
+
+# a token meant to outlive a year is a mistake (and past some size no date can hold its expiry)
+MAX_TOKEN_LIFETIME = 366 * 24 * 3600
+DEMO_CLIENT_ID = "hyperapi-demo-web"
 
 
 def _fail(message):
@@ -65,7 +72,8 @@ def create_group(name, display_name, members):
 
 @tokens_cli.command("create")
 @click.argument("login")
-@click.option("--expires-in", type=click.IntRange(min=1), default=None, help="Lifetime in seconds.")
+@click.option("--expires-in", type=click.IntRange(min=1, max=MAX_TOKEN_LIFETIME), default=None,
+              help=f"Lifetime in seconds (at most {MAX_TOKEN_LIFETIME}, a year).")
 def create_token(login, expires_in):
     """Issue a bearer token; prints the token alone on the last line."""
     user = find_user_by_login(login)
@@ -74,6 +82,25 @@ def create_token(login, expires_in):
     token, lifetime = issue_token(user, expires_in)
     click.echo(f"Token for {login}, valid for {lifetime} seconds:")
     click.echo(token)
+
+
+@clients_cli.command("create")
+@click.argument("name")
+@click.option("--client-id", default=None,
+              help="The public id to register (e.g. the one existing front-ends were built with); default: a new one.")
+def create_client(name, client_id):
+    """Register a first-party client application; prints its client_id alone on the last line."""
+    import secrets
+
+    client_id = client_id if client_id is not None else secrets.token_hex(16)
+    if not client_id.strip() or len(client_id) > 255:
+        _fail("The client id must be 1-255 characters.")
+    if db.session.execute(select(OAuthClient.id).where(OAuthClient.client_id == client_id)).first():
+        _fail(f"A client application with the id '{client_id}' exists already.")
+    db.session.add(OAuthClient(client_id=client_id, name=name))
+    db.session.commit()
+    click.echo(f"Registered client application {name}")
+    click.echo(client_id)
 
 
 DEMO_PASSWORD = "demo-password"
@@ -124,12 +151,15 @@ def demo():
         db.session.add(CollectionRole(collection_id=secret.id, user_id=people["bob"].id, roles=["viewer"]))
     if db.session.execute(select(Set.id).where(Set.title == "Transport of the north")).first() is None:
         _demo_sets(people, group)
+    if db.session.execute(select(OAuthClient.id).where(OAuthClient.client_id == DEMO_CLIENT_ID)).first() is None:
+        db.session.add(OAuthClient(client_id=DEMO_CLIENT_ID, name="Demo web front-end"))
     try:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
         _fail(f"Could not load the demo data: {exc.orig}")
-    click.echo(f"Demo data loaded. Users alice, bob and admin (password '{DEMO_PASSWORD}').")
+    click.echo(f"Demo data loaded. Users alice, bob and admin (password '{DEMO_PASSWORD}'); "
+               f"client application id '{DEMO_CLIENT_ID}'.")
     click.echo(f"Try: curl {current_app.config.get('PUBLIC_URL') or 'http://127.0.0.1:5000'}/api/collections")
 
 
@@ -218,4 +248,5 @@ def init_app(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(groups_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(clients_cli)
     app.cli.add_command(demo)

@@ -16,6 +16,10 @@ def _int(value, default):
     return int(value)
 
 
+def origins(value):
+    return [origin.strip().rstrip("/") for origin in (value or "").split(",") if origin.strip()]
+
+
 def from_environment(instance_path, env=None):
     env = os.environ if env is None else env
     default_db = "sqlite:///" + os.path.join(instance_path, "hyperapi.sqlite3")
@@ -40,7 +44,22 @@ def from_environment(instance_path, env=None):
         # one JSON line per request on stderr (app/request_log.py)
         "REQUEST_LOG": _bool(env.get("REQUEST_LOG"), True),
         "RATE_LIMIT": env.get("RATE_LIMIT") or None,
-        "TOKEN_LIFETIME": _int(env.get("TOKEN_LIFETIME"), 14 * 24 * 3600),
+        # where RATE_LIMIT and the login throttle count; memory:// is per process
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # failed sign-ins and password grants allowed per account and per client address
+        "LOGIN_LIMIT_ACCOUNT": env.get("LOGIN_LIMIT_ACCOUNT", "10 per 15 minutes"),
+        "LOGIN_LIMIT_ADDRESS": env.get("LOGIN_LIMIT_ADDRESS", "100 per 15 minutes"),
+        # access tokens are short-lived; a refresh token replaces them
+        "TOKEN_LIFETIME": _int(env.get("TOKEN_LIFETIME"), 2 * 3600),
+        "REFRESH_TOKEN_LIFETIME": _int(env.get("REFRESH_TOKEN_LIFETIME"), 14 * 24 * 3600),
+        "SESSION_LIFETIME": _int(env.get("SESSION_LIFETIME"), 14 * 24 * 3600),
+        "SESSION_COOKIE_NAME": "hyperapi_session",
+        # None (with https) lets a front-end on another site sign in; Lax otherwise
+        "SESSION_COOKIE_SAMESITE": env.get("SESSION_COOKIE_SAMESITE") or "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), False),
+        "SESSION_COOKIE_HTTPONLY": True,
+        # browser origins allowed to sign in and get tokens with credentials, comma-separated
+        "CORS_ORIGINS": origins(env.get("CORS_ORIGINS")),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD") or "scrypt",
         # Public origin of the API when it runs behind a proxy, e.g. https://api.example.org
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,

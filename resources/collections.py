@@ -1,14 +1,14 @@
 """collections, subjects and collection_roles (API §7.1)."""
 import re
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, false, func, or_, select, update
 
 from app.engine.errors import ApiError
-from app.engine.filters import Equals
+from app.engine.filters import Custom, Equals
 from app.engine.relations import ToMany, ToOne
 from app.engine.resource import Resource
 from app.extensions import db
-from app.models import Collection, CollectionRole, CollectionSubject, Subject
+from app.models import Collection, CollectionRole, CollectionSubject, Subject, User, UserGroup
 from app.policies import OwnedPolicy
 from app.policies.collections import CollectionPolicy, CollectionRolePolicy, collection_policies
 from resources.owners import default_owner, owner_filter, owner_relation
@@ -42,6 +42,30 @@ def default_subject_src(ids, caller):
     return {cid: first_location_url(locations) for cid, locations in rows}
 
 
+def owner_name(model):
+    """The owner's login or group name, as an expression on ``model``'s row."""
+    login = select(User.login).where(User.id == model.owner_user_id).scalar_subquery()
+    group = select(UserGroup.name).where(UserGroup.id == model.owner_group_id).scalar_subquery()
+    return func.coalesce(login, group)
+
+
+def collection_slugs(ids, caller):
+    """``<owner login or group name>/<name>``, read from the current rows so renames show at once."""
+    rows = db.session.execute(select(Collection.id, owner_name(Collection), Collection.name)
+                              .where(Collection.id.in_(ids)))
+    return {cid: f"{owner}/{name}" for cid, owner, name in rows}
+
+
+def slug_filter(values, caller):
+    """``slug=alice/spring_flowers`` (case-insensitive, comma lists allowed); a value without '/' matches
+    nothing."""
+    wanted = [value.lower().split("/", 1) for value in values if "/" in value]
+    if not wanted:
+        return false()
+    return or_(*(and_(func.lower(owner_name(Collection)) == owner, func.lower(Collection.name) == name)
+                 for owner, name in wanted))
+
+
 class Collections(Resource):
     type = "collections"
     model = Collection
@@ -57,9 +81,11 @@ class Collections(Resource):
         "display_name": Equals(Collection.display_name),
         "favorite": Equals(Collection.favorite, "bool"),
         "owner": owner_filter(Collection),
+        "slug": Custom(slug_filter),
     }
     sorts = ("display_name", "created_at", "updated_at")
-    computed = {"default_subject_src": default_subject_src, "policies": collection_policies}
+    computed = {"default_subject_src": default_subject_src, "policies": collection_policies,
+                "slug": collection_slugs}
 
     def prepare(self, write):
         if write.creating:

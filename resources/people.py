@@ -1,6 +1,7 @@
 """users and user_groups."""
 from sqlalchemy import select, update
 
+from app.auth import revoke_other_credentials
 from app.engine.filters import Equals
 from app.engine.relations import ToMany
 from app.engine.resource import Resource
@@ -21,6 +22,13 @@ class Users(Resource):
     }
     filters = {"login": Equals(User.login, ignore_case=True)}
     sorts = ("login", "display_name", "created_at", "updated_at")
+
+    def prepare(self, write):
+        if write.kind == "update" and "password" in write.values:
+            # a new password ends every other way in: tokens and browser sessions, but the caller's own
+            caller = write.caller
+            keep = caller.token_id if caller.user_id == write.obj.id else None
+            revoke_other_credentials(write.obj.id, keep)
 
     def redact(self, attributes, row, caller):
         if not (caller.admin or caller.user_id == row[0]):

@@ -14,6 +14,7 @@ class CollectionSchema(BaseSchema):
     private = fields.Bool()
     favorite = fields.Bool()
     default_subject_src = fields.Str(dump_only=True, allow_none=True)
+    slug = fields.Str(dump_only=True)
     policies = fields.List(fields.Str(), dump_only=True)
     owner = to_one(*OWNER_TYPES, link_type="owners", create_only=True)
     subjects = to_many("subjects")

@@ -65,6 +65,8 @@ def app(_migrated_app):
                                  "MAX_CONTENT_LENGTH": 10 * 1024 * 1024})
     with _migrated_app.app_context():
         _wipe()
+    # login throttling counts live in the limiter's (per-process) storage; each test starts uncounted
+    _migrated_app.extensions["hyperapi_limiter"].reset()
     yield _migrated_app
     with _migrated_app.app_context():
         db.session.remove()

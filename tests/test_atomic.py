@@ -295,3 +295,22 @@ def test_described_in_openapi(client):
     assert list(operation["requestBody"]["content"]) == [ATOMIC_CT]
     assert ATOMIC_CT in operation["responses"]["200"]["content"] and "204" in operation["responses"]
     assert operation["security"] == [{"bearer": []}]
+
+
+@pytest.mark.parametrize("method, path", [
+    ("POST", "/api/languages"), ("DELETE", "/api/languages/1"), ("POST", "/api/publications"),
+    ("POST", "/api/image_sets"), ("POST", "/api/set_versions"), ("POST", "/api/set_permissions"),
+    ("PUT", "/api/collections/1/links/subjects"),
+])
+def test_routes_show_only_what_a_type_allows(app, client, people, method, path):
+    """No route (and no OpenAPI operation) for a write a type never takes; the path still answers 405."""
+    alice = people.user("alice")
+    adapter = app.url_map.bind("localhost")
+    assert method not in adapter.allowed_methods(path)
+    response = client.open(path, method=method, headers=alice.jsonapi(), content_type=JSONAPI, data="{}")
+    assert_jsonapi_error(response, 405)
+    assert method not in response.headers["Allow"] and "GET" in response.headers["Allow"]
+    description = client.get("/api/openapi.json").get_json()
+    openapi_path = path.replace("/1/", "/{id}/") if path.count("/") > 3 else path
+    openapi_path = openapi_path[:-2] + "/{id}" if openapi_path.endswith("/1") else openapi_path
+    assert method.lower() not in description["paths"].get(openapi_path, {})

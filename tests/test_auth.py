@@ -292,3 +292,100 @@ def test_cli_demo_is_idempotent(app, client, runner):
     assert response.status_code == 200 and response.get_json()["data"]
     response = password_grant(client, "alice", "demo-password")
     assert response.status_code == 200
+
+
+# -- login throttling, equal cost of failures, revocation -------------------------------------------------
+
+def test_a_guessing_run_is_stopped_and_the_owner_signs_in_after_the_window(app, client, people, monkeypatch):
+    import time
+
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_ACCOUNT", "4 per 2 seconds")
+    people.user("alice", password="correct horse")
+    statuses = [password_grant(client, "alice", f"guess-{i}").status_code for i in range(8)]
+    assert statuses == [400] * 4 + [429] * 4
+    response = password_grant(client, "alice", "correct horse")  # even the right password waits
+    assert response.status_code == 429
+    assert response.get_json()["error"] == "too_many_attempts"
+    assert 1 <= int(response.headers["Retry-After"]) <= 2
+    assert response.headers["Cache-Control"] == "no-store"
+    time.sleep(int(response.headers["Retry-After"]) + 0.2)
+    assert password_grant(client, "alice", "correct horse").status_code == 200
+    # a success clears the account's count
+    assert [password_grant(client, "alice", "wrong").status_code for _ in range(4)] == [400] * 4
+
+
+def test_throttling_per_client_address_covers_many_accounts(app, client, people, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_ADDRESS", "5 per 10 minutes")
+    people.user("alice", password="correct horse")
+    statuses = [password_grant(client, f"user{i}", "pw").status_code for i in range(5)]
+    assert statuses == [400] * 5
+    assert password_grant(client, "alice", "correct horse").status_code == 429
+    other_address = client.post("/oauth/token", environ_base={"REMOTE_ADDR": "10.0.0.9"},
+                                data={"grant_type": "password", "username": "alice", "password": "correct horse"})
+    assert other_address.status_code == 200
+
+
+def test_throttling_is_on_by_default(_migrated_app):
+    from app import config
+
+    defaults = config.from_environment("/tmp", env={})
+    assert defaults["LOGIN_LIMIT_ACCOUNT"] and defaults["LOGIN_LIMIT_ADDRESS"]
+    assert defaults["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_a_missing_login_is_checked_against_a_dummy_hash(app, client):
+    from app import passwords
+
+    passwords._dummies.clear()
+    assert password_grant(client, "nobody", "some password").status_code == 400
+    # the failed grant computed a hash of the configured (slow) method, as a wrong password does
+    assert list(passwords._dummies) == [app.config["PASSWORD_HASH_METHOD"]]
+    assert passwords._dummies[app.config["PASSWORD_HASH_METHOD"]].startswith("pbkdf2:sha256:1000$")
+
+
+def revoke(client, token, **extra):
+    return client.post("/oauth/revoke", data={"token": token, **extra})
+
+
+def test_revoke_ends_a_token_and_its_refresh_token(client, people):
+    people.user("alice", password="correct horse")
+    doc = password_grant(client, "alice", "correct horse").get_json()
+    assert client.get("/api/me", headers=bearer(doc["access_token"])).status_code == 200
+    response = revoke(client, doc["access_token"], token_type_hint="access_token")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert client.get("/api/me", headers=bearer(doc["access_token"])).status_code == 401
+    refreshed = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": doc["refresh_token"]})
+    assert refreshed.status_code == 400
+    # a refresh token revokes the access token issued with it
+    doc = password_grant(client, "alice", "correct horse").get_json()
+    assert revoke(client, doc["refresh_token"], token_type_hint="refresh_token").status_code == 200
+    assert client.get("/api/me", headers=bearer(doc["access_token"])).status_code == 401
+    # unknown or already revoked tokens: 200 all the same (RFC 7009 §2.2)
+    assert revoke(client, "no-such-token").status_code == 200
+    assert revoke(client, doc["refresh_token"]).status_code == 200
+    response = client.post("/oauth/revoke", data={})
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_request"
+
+
+def test_changing_a_password_revokes_the_users_other_tokens(client, people):
+    alice = people.user("alice", password="correct horse")
+    other = password_grant(client, "alice", "correct horse").get_json()
+    body = {"data": {"type": "users", "id": str(alice.id), "attributes": {"password": "a new password"}}}
+    response = client.patch(f"/api/users/{alice.id}", headers=alice.jsonapi(), data=json.dumps(body),
+                            content_type=JSONAPI)
+    assert response.status_code == 200, response.get_json()
+    assert client.get("/api/me", headers=alice.jsonapi()).status_code == 200  # the token that changed it
+    assert client.get("/api/me", headers=bearer(other["access_token"])).status_code == 401
+    response = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": other["refresh_token"]})
+    assert response.status_code == 400
+    assert password_grant(client, "alice", "correct horse").status_code == 400
+    assert password_grant(client, "alice", "a new password").status_code == 200
+
+
+def test_cli_refuses_absurd_token_lifetimes(runner):
+    create_user(runner, "gus")
+    result = runner.invoke(args=["tokens", "create", "gus", "--expires-in", "99999999999999"])
+    assert result.exit_code == 2
+    assert "--expires-in" in result.output and "range" in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert last_line(runner.invoke(args=["tokens", "create", "gus", "--expires-in", str(366 * 24 * 3600)]))

@@ -1,8 +1,9 @@
 """The API explorer in a real browser: headless Chromium (Debian's, driven by Playwright through its
 executable path; nothing is downloaded) opens /api/explorer on the live server, finds the three families'
 endpoints, authorises with a bearer token, runs GET /api/collections through the page and sees a 200 with
-data. Screenshots are kept in test-artifacts/: explorer-families.png (the endpoint list) and explorer.png
-(the call and its answer)."""
+data; and signs in with a login and password through the Authorize dialog's OAuth password flow. Screenshots
+are kept in test-artifacts/: explorer-families.png (the endpoint list), explorer.png (the call and its
+answer) and explorer-sign-in.png (the dialog after signing in)."""
 import json
 import os
 import shutil
@@ -72,3 +73,40 @@ def test_explorer_lists_every_family_and_runs_a_call(app, client, people, live_s
     assert outside == [], outside
     calls = [e for e in live_server.exchanges if e.raw_uri.startswith("/api/collections")]
     assert calls and calls[-1].status == 200 and calls[-1].accept.startswith("application/vnd.api+json")
+
+
+def test_explorer_signs_in_with_a_password_and_calls_as_that_user(app, people, live_server):  # noqa: F811
+    """The Authorize dialog's OAuth password flow gets a token from /oauth/token; calls then carry it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    people.user("alice", password="correct horse")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page.goto(live_server.base_url + "/api/explorer")
+        expect(page.locator(".opblock-tag-section").first).to_be_visible(timeout=30_000)
+        page.click("button.authorize")
+        flow = page.locator(".modal-ux .auth-container").filter(has=page.locator("#oauth_username"))
+        flow.locator("#oauth_username").fill("alice")
+        flow.locator("#oauth_password").fill("correct horse")
+        flow.locator(".auth-btn-wrapper button.authorize").click()
+        # once the token came, the flow's form gives way to a Logout button
+        expect(page.locator(".modal-ux .auth-btn-wrapper button", has_text="Logout")).to_be_visible(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "explorer-sign-in.png"))
+        page.click(".modal-ux .btn-done")
+
+        me_path = page.locator('.opblock-summary-path[data-path="/api/me"]')
+        if not me_path.first.is_visible():
+            page.click("#operations-tag-users")
+        operation = page.locator(".opblock-get").filter(has=me_path).first
+        operation.locator(".opblock-summary").click()
+        operation.locator("button.try-out__btn").click()
+        operation.locator("button.execute").click()
+        status = operation.locator(".live-responses-table .response .response-col_status").first
+        expect(status).to_have_text("200", timeout=30_000)
+        body = operation.locator(".live-responses-table .response-col_description pre").first.inner_text()
+        browser.close()
+    assert json.loads(body)["data"]["attributes"]["login"] == "alice"
+    grants = [e for e in live_server.exchanges if e.method == "POST" and e.raw_uri.startswith("/oauth/token")]
+    assert [e.status for e in grants] == [200]

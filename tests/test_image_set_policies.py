@@ -47,7 +47,7 @@ def sees(caller, published):
 
 def expected_status(caller, action, published, panoptes):
     if NEEDS[action] in SET_POLICIES[caller] or (action in ("list", "show") and sees(caller, published)):
-        if action in ("add_images", "remove_images") and not panoptes:
+        if action in ("add_images", "remove_images", "delete") and not panoptes:
             return 204
         return SUCCESS[action]
     if caller == "anonymous" and action not in ("list", "show"):

@@ -170,11 +170,9 @@ def test_put_patch_delete(client, world):
     assert response.status_code == 200, response.get_json()
     (p,) = response.get_json()["image_sets"]
     assert (p["name"], p["description"], p["attribution"]) == ("B", "via put", "me")
-    # DELETE answers 200 with the deleted object (JSON:API)
+    # DELETE answers a strict 204 in the JSON:API dialect
     response = client.delete(nested(cid, sid), headers=alice.jsonapi())
-    assert response.status_code == 200
-    deleted = response.get_json()["data"]
-    assert deleted["id"] == sid and deleted["attributes"]["name"] == "B"
+    assert response.status_code == 204 and response.get_data() == b""
     assert client.get(nested(cid, sid), headers=alice.jsonapi()).status_code == 404
     # ... and in the Panoptes dialect (If-Match required there)
     sid2 = create_set(client, alice, cid, "C")
@@ -192,7 +190,7 @@ def test_delete_keeps_images_and_cleans_links(client, world):
     sid = create_set(client, alice, cid, "A", image_ids=[image], allowed_languages=["en"])
     put_set(client, alice, cid, sid, {"published": True})
     pub = show_set(client, cid, sid, alice)["relationships"]["publication"]["data"]["id"]
-    assert client.delete(nested(cid, sid), headers=alice.jsonapi()).status_code == 200
+    assert client.delete(nested(cid, sid), headers=alice.jsonapi()).status_code == 204
     assert client.get(f"/api/images/{image}", headers=alice.jsonapi()).status_code == 200
     assert client.get(f"/api/publications/{pub}", headers=alice.jsonapi()).status_code == 404
     # deleting the collection takes its image sets with it, never a 500

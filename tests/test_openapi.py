@@ -36,7 +36,8 @@ def test_every_route_under_api_is_described_with_its_methods(app, description):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert method.lower() in paths[path], (path, method)
             described += 1
-    operations = sum(1 for item in paths.values() for key in item if key != "parameters")
+    operations = sum(1 for path, item in paths.items() for key in item
+                     if key != "parameters" and path.startswith("/api"))
     assert operations == described > 500
 
 
@@ -108,3 +109,46 @@ def test_fields_must_name_known_types_and_fields(client):
     assert_jsonapi_error(response, 400, parameter="fields[kittens]", contains="kittens")
     empty = client.get("/api/collections?fields[collections]=", headers={"Accept": JSONAPI})
     assert empty.status_code == 200
+
+
+def test_writes_require_a_token_and_reads_work_anonymously(description):
+    reads = writes = 0
+    for path, item in description["paths"].items():
+        for method, op in item.items():
+            if method == "parameters" or not path.startswith("/api"):
+                continue
+            if method == "get":
+                reads += 1
+                assert {} in op["security"], path  # anonymous callers read what is public
+                if {"bearer": []} in op["security"]:
+                    assert "with a bearer token" in op["description"], path
+            else:
+                writes += 1
+                assert {} not in op["security"] and {"bearer": []} in op["security"], (path, method)
+                assert "401" in op["responses"], (path, method)
+    assert reads > 100 and writes > 300
+
+
+def test_the_token_endpoint_is_described_and_the_explorer_can_use_it(client, people, description):
+    op = description["paths"]["/oauth/token"]["post"]
+    assert op["security"] == [{}]
+    content = op["requestBody"]["content"]
+    assert set(content) == {"application/x-www-form-urlencoded", "application/json"}
+    schema = content["application/x-www-form-urlencoded"]["schema"]
+    assert schema["properties"]["grant_type"]["enum"] == ["password", "refresh_token"]
+    assert {"200", "400", "401", "429"} <= set(op["responses"])
+    assert "Retry-After" in op["responses"]["429"]["headers"]
+    assert set(op["responses"]["200"]["content"]["application/json"]["schema"]["required"]) >= {
+        "access_token", "expires_in", "refresh_token"}
+    assert "/oauth/revoke" in description["paths"]
+    flow = description["components"]["securitySchemes"]["password"]["flows"]["password"]
+    assert flow["tokenUrl"].endswith("/oauth/token")
+    # what Swagger UI's Authorize dialog sends for the password flow: a form, an empty scope, and the
+    # (empty) client credentials in a Basic header
+    people.user("alice", password="correct horse")
+    response = client.post(flow["tokenUrl"].replace("http://localhost", ""), headers={
+        "Authorization": "Basic Og==", "Accept": "application/json, text/plain, */*"},
+        data={"grant_type": "password", "username": "alice", "password": "correct horse", "scope": ""})
+    assert response.status_code == 200, response.get_json()
+    token = response.get_json()["access_token"]
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200

@@ -43,7 +43,6 @@ def _partial(update_id, partial):
 class JsonApiDialect(Dialect):
     name = "jsonapi"
     content_type = JSONAPI
-    deleted_answer = "document"
 
     def read_resource(self, resource, body, *, update_id=None, partial=None):
         if not isinstance(body, dict):

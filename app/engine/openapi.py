@@ -22,6 +22,12 @@ ERROR_STATUSES = {
     "422": "Invalid input", "428": "If-Match required (Panoptes dialect)", "429": "Rate limited",
     "503": "Database unavailable",
 }
+# Writes need a token (anonymous writes are a 401); reads work without one and show more with one.
+AUTHORISED = [{"bearer": []}, {"password": []}]
+ANONYMOUS = [{}]
+READS_ANONYMOUSLY = [*AUTHORISED, {}]
+READ_NOTE = ("Works without a token (public resources only); with a bearer token the answer also holds what "
+             "the caller may see and do.")
 READ_ERRORS = ("400", "401", "404", "406", "422", "429", "503")
 WRITE_ERRORS = tuple(ERROR_STATUSES)
 ID_PATTERN = "^[1-9][0-9]{0,17}$"
@@ -66,6 +72,11 @@ class Builder:
         self._documents = set()
         self.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                         "description": "A token from POST /oauth/token"})
+        # the explorer's Authorize dialog gets a token with a login and password through this flow
+        token_url = (root[: -len("/api")] or "") + "/oauth/token"
+        self.spec.components.security_scheme("password", {
+            "type": "oauth2", "description": "Sign in with a login and password (client_id optional)",
+            "flows": {"password": {"tokenUrl": token_url, "refreshUrl": token_url, "scopes": {}}}})
         self._shared_components()
         self._tags()
         for type_name in sorted(RESOURCES):
@@ -268,9 +279,17 @@ class Builder:
         relation = resource.relations.get(rest[0]) if rest else None
         return {m.lower(): self._generic(resource, kind, relation, m, view) for m in methods}
 
+    @staticmethod
+    def _reads_anonymously(operations):
+        for method, op in operations.items():
+            if method == "get" and op["security"] == AUTHORISED:
+                op["security"] = READS_ANONYMOUSLY
+                op["description"] = READ_NOTE
+        return operations
+
     def _op(self, summary, responses, params=(), body=None, tags=(), auth=True, op_id=None):
         op = {"summary": summary, "responses": responses, "parameters": list(params), "tags": list(tags),
-              "security": [{"bearer": []}, {}] if auth else [{}]}
+              "security": AUTHORISED if auth else ANONYMOUS}
         if body is not None:
             op["requestBody"] = body
         if op_id:
@@ -305,7 +324,10 @@ class Builder:
                             body=body, tags=tags)
         if kind == "destroy":
             if resource.delete_answers_document:
-                ok = {"200": {"description": "Deleted; the resource as it was", **self._answer([t], False)}}
+                panoptes_answer = self._answer([t], False)["content"][PANOPTES]
+                ok = {"200": {"description": "Deleted (Panoptes dialect): the resource as it was",
+                              "content": {PANOPTES: panoptes_answer}},
+                      "204": {"description": "Deleted (JSON:API dialect)"}}
             else:
                 ok = {"204": {"description": "Deleted"}}
             return self._op(f"Delete one of {t}", {**ok, **self._errors(WRITE_ERRORS)}, [self._if_match(True)],
@@ -411,8 +433,70 @@ class Builder:
             if not rule.rule.startswith("/api"):
                 continue
             path, parameters = openapi_path(rule)
-            self.spec.path(path=path, operations=self.operations(rule), parameters=parameters)
+            self.spec.path(path=path, operations=self._reads_anonymously(self.operations(rule)),
+                           parameters=parameters)
+        self._oauth_paths()
         return self.spec.to_dict()
+
+    # -- OAuth ---------------------------------------------------------------------------------------------
+    def _oauth_paths(self):
+        """/oauth/token and /oauth/revoke: OAuth documents, a form or a JSON body."""
+        text = {"type": "string", "minLength": 1}
+        grant = {"type": "object", "required": ["grant_type"], "properties": {
+            "grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
+            "username": {**text, "description": "Login or e-mail address (password grant)"},
+            "password": {**text, "description": "Password grant; without username and password the grant "
+                                                "uses the user signed in by the session cookie (needs client_id)"},
+            "refresh_token": {**text, "description": "refresh_token grant: the last refresh token issued"},
+            "client_id": {**text, "description": "A registered client application (`clients create`)"},
+            "scope": {"type": "string"}}}
+        revoke = {"type": "object", "required": ["token"], "properties": {
+            "token": text, "token_type_hint": {"type": "string", "enum": ["access_token", "refresh_token"]},
+            "client_id": text}}
+        error = {"type": "object", "required": ["error"], "properties": {
+            "error": {"type": "string"}, "error_description": {"type": "string"}}}
+        token = {"type": "object", "required": ["access_token", "token_type", "expires_in", "refresh_token"],
+                 "properties": {"access_token": {"type": "string"}, "token_type": {"const": "bearer"},
+                                "expires_in": {"type": "integer", "minimum": 1},
+                                "refresh_token": {"type": "string"}, "scope": {"type": "string"},
+                                "created_at": {"type": "integer"}}}
+        self.spec.components.schema("oauth_error", error)
+
+        def body(schema):
+            return {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema},
+                                                  "application/json": {"schema": schema}}}
+
+        def answer(description, schema=None):
+            entry = {"description": description}
+            if schema is not None:
+                entry["content"] = {"application/json": {"schema": schema}}
+            return entry
+
+        failed = _ref("oauth_error")
+        retry = {"Retry-After": {"description": "Seconds until another attempt is counted",
+                                 "schema": {"type": "integer"}}}
+        self.spec.tag({"name": "oauth", "description": "Tokens: the password and refresh_token grants, revocation"})
+        self.spec.path(path="/oauth/token", operations={"post": {
+            "summary": "Get a bearer token (OAuth 2 password grant) or refresh one",
+            "description": "Failed password grants are throttled per account and per client address (429 "
+                           "with Retry-After). Every grant answers an access token and the refresh token that "
+                           "replaces it; a refresh token works once.",
+            "tags": ["oauth"], "security": ANONYMOUS, "requestBody": body(grant),
+            "responses": {
+                "200": answer("The tokens", token),
+                "400": answer("invalid_request, invalid_grant (wrong login or password, a used, expired or "
+                              "foreign refresh token) or unsupported_grant_type", failed),
+                "401": answer("invalid_client (client_id names no registered application), or nobody signed "
+                              "in for a session grant", failed),
+                "413": answer("Body too large"),
+                "429": {**answer("Too many failed sign-ins for the account or the address", failed),
+                        "headers": retry}}}})
+        self.spec.path(path="/oauth/revoke", operations={"post": {
+            "summary": "Revoke a token and the tokens issued with it (RFC 7009)",
+            "tags": ["oauth"], "security": ANONYMOUS, "requestBody": body(revoke),
+            "responses": {"200": answer("Revoked, or was not valid anyway", {"type": "object"}),
+                          "400": answer("invalid_request: no token", failed),
+                          "401": answer("invalid_client", failed), "413": answer("Body too large")}}})
 
 
 def openapi_path(rule):

@@ -26,7 +26,7 @@ class Resource:
     updatable = True
     deletable = True
     create_body_optional = False     # a create may come without a body (attributes are then all optional)
-    delete_answers_document = False  # DELETE → 200 with the deleted resource instead of 204
+    delete_answers_document = False  # where the dialect answers deletes with a document (Panoptes): 200 + the resource
     # input name → fn(value, pointer) → linkage, for relations the specification gives as attributes; the
     # relation is the input's namesake, or the first item of a (relation name, fn) pair
     attribute_relations = {}

@@ -1,6 +1,6 @@
 """Database models. Importing this package registers every table on the metadata."""
 from app.models.collections import Collection, CollectionRole, CollectionSubject, Subject  # noqa: F401
-from app.models.people import Membership, Token, User, UserGroup  # noqa: F401
+from app.models.people import Membership, OAuthClient, Token, User, UserGroup, UserSession  # noqa: F401
 from app.models.image_sets import (  # noqa: F401
     Image, ImageSet, ImageSetImage, ImageSetLanguage, Language, Publication,
 )

@@ -54,12 +54,48 @@ class Membership(db.Model):
     )
 
 
+ACCESS = "access"
+REFRESH = "refresh"
+
+
+class OAuthClient(db.Model):
+    """A registered client application; the password and refresh grants name one by its public id."""
+
+    __tablename__ = "oauth_clients"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
 class Token(db.Model):
+    """An access or refresh token (only its digest). Tokens issued together share a family, so reusing a
+    rotated refresh token can revoke everything that grant produced."""
+
     __tablename__ = "tokens"
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = fk("users.id", nullable=False, index=True)
     digest: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, default=ACCESS, server_default=ACCESS)
+    family: Mapped[str | None] = mapped_column(String(64), index=True)
+    client_id: Mapped[int | None] = fk("oauth_clients.id", ondelete="CASCADE", index=True)
+    # set when a refresh token has been exchanged; a second exchange is a replay
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user = relationship(User, lazy="joined")
+
+    __table_args__ = (CheckConstraint(f"kind in ('{ACCESS}', '{REFRESH}')", name="kind"),)
+
+
+class UserSession(db.Model):
+    """A browser sign-in; the session cookie holds the id whose digest is stored, so signing out ends
+    it on the server and not only in the browser."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = fk("users.id", nullable=False, index=True)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -94,7 +94,7 @@ async function main() {
   }));
   out.post_by_path = await attempt(() => api.post(setsPath, { name: 'Typed by the URL' }));
 
-  // 6. Delete: 200 with the deleted image set.
+  // 6. Delete: a strict 204 in the JSON:API dialect.
   const deleted = await api.delete(setsPath, id);
   out.deleted = { status: deleted.status, id: deleted.data && deleted.data.id, name: deleted.data && deleted.data.name };
   out.after_delete = await attempt(() => api.get(setsPath + '/' + id));
