@@ -1,1 +1,1 @@
-"""Link templates and the relationship endpoints every relation gets."""
+"""The relationship endpoints every relation gets: ``…/links/<rel>``, ``…/relationships/<rel>`` and ``…/<rel>``."""

@@ -16,11 +16,11 @@ from app.engine.documents import linkage_document, page_info
 from app.engine.errors import ApiError, combine, not_found
 from app.engine.fetch import Result, Store, fetch_list, fetch_members, fetch_one, fetch_row
 from app.engine.http import (
-    context, dialect, no_content, precondition, respond, respond_result, require_caller, show_response,
+    context, dialect, no_content, respond, respond_result, require_caller, show_response,
 )
 from app.engine.registry import RESOURCES
 from app.extensions import db
-from app.operations import ADD, DROP, REPLACE, Operation, Processor
+from app.operations import ADD, DROP, REPLACE, Operation, Precondition, Processor
 
 
 class RelationViews:
@@ -129,7 +129,7 @@ class RelationViews:
 
     def _operation(self, kind, id, rel, parents, **kw):
         return Operation(kind, self.resource, id, parents=parents, relation=self.resource.relations[rel],
-                         precondition=precondition(), **kw)
+                         precondition=Precondition.of_request(), **kw)
 
     def panoptes_add(self, id, rel, parents):
         relation = self.resource.relations[rel]

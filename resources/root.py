@@ -10,7 +10,7 @@ from app.engine.openapi import documented
 from app.engine.http import api_root, dialect, respond, require_caller, show_response
 from app.engine.registry import RESOURCES
 from app.extensions import db
-from links.templates import jsonapi_link_templates, panoptes_links
+from app.engine.link_templates import jsonapi_link_templates, panoptes_links
 from resources import api
 
 

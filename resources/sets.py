@@ -35,7 +35,7 @@ from app.services.markdown import render_markdown
 from app.services.set_versions import Transition
 from resources.owners import default_owner, owner_filter, owner_relation
 from app.operations import ACTION, UPDATE, Operation, Outcome, Processor
-from app.operations.rows import bump_version, find_visible
+from app.engine.rows import bump_version, find_visible
 from resources.views import Views
 from schemas.sets import (
     DocumentSchema, LayerSchema, PublishSchema, SetPermissionSchema, SetSchema, SetVersionSchema, TableSchema,

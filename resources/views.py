@@ -6,9 +6,9 @@ from app.auth import current_caller
 from app.engine.body import Input, read_json
 from app.engine.fetch import fetch_list, fetch_one
 from app.engine.http import (
-    dialect, no_content, parse_query, precondition, require_caller, respond_result, show_response,
+    dialect, no_content, parse_query, require_caller, respond_result, show_response,
 )
-from app.operations import CREATE, REMOVE, UPDATE, Operation, Processor
+from app.operations import CREATE, REMOVE, UPDATE, Operation, Precondition, Processor
 
 
 class Views:
@@ -49,7 +49,7 @@ class Views:
         caller = require_caller()
         query = parse_query(resource, listing=False)
         op = Operation(UPDATE, resource, id, parents=parents,
-                       precondition=precondition(dialect().requires_if_match(request.method)),
+                       precondition=Precondition.of_request(dialect().requires_if_match(request.method)),
                        read=lambda: dialect().read_resource(resource, read_json(), update_id=id))
         Processor(caller).run(op)
         return show_response(resource, id, query=query)
@@ -63,7 +63,7 @@ class Views:
             # read before deleting: the answer is the resource as it was
             keep = lambda: fetch_one(resource, id, query, caller, dialect())  # noqa: E731
         op = Operation(REMOVE, resource, id, parents=parents,
-                       precondition=precondition(dialect().requires_if_match(request.method)), keep=keep)
+                       precondition=Precondition.of_request(dialect().requires_if_match(request.method)), keep=keep)
         outcome = Processor(caller).run(op)
         if outcome.kept is not None:
             return respond_result(outcome.kept)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from app.engine.registry import RESOURCES
 from app.engine.relations import PolymorphicToOne, ToOne
-from links.templates import jsonapi_link_templates, panoptes_links
+from app.engine.link_templates import jsonapi_link_templates, panoptes_links
 
 JSONAPI_VERSION = {"version": "1.1"}
 

@@ -95,12 +95,6 @@ def parse_query(resource, listing=True):
     return params.parse(request.args, resource, dialect(), current_app.config, listing=listing)
 
 
-def precondition(required=False):
-    """The request's If-Match, for a write's operation."""
-    from app.operations import Precondition
-    return Precondition(request.headers.get("If-Match"), required)
-
-
 def show_response(resource, id_, status=200, headers=None, query=None, location=False, meta=None):
     """One resource's document; ``location``: with a Location header (its self link), as a create answers."""
     query = query or parse_query(resource, listing=False)

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from app.engine.errors import not_found
 from app.engine.registry import RESOURCES
+from app.engine.rows import find_visible
 from app.extensions import db
 
 
@@ -33,8 +34,6 @@ class Parent:
 
     def visible(self, parent_id, caller, lock=False):
         """The parent ORM object if the caller may see it (and passes the guard), else 404/403."""
-        from app.operations.rows import find_visible
-
         obj = find_visible(self.resource, parent_id, caller, lock=lock)
         if self.guard is not None:
             self.guard(caller, obj)

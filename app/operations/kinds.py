@@ -13,6 +13,11 @@ class Precondition:
     if_match: str = None
     required: bool = False
 
+    @classmethod
+    def of_request(cls, required=False):
+        from flask import request
+        return cls(request.headers.get("If-Match"), required)
+
 
 @dataclass
 class Operation:

@@ -3,15 +3,15 @@ checks, input resolution and version bump; ``run`` commits one operation, ``run_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.engine.body import resolve_targets
-from app.engine.errors import ApiError, combine, conflict
+from app.engine.body import Input, resolve_targets
+from app.engine.errors import ApiError, conflict
 from app.engine.http import version_tag, _tags
 from app.engine.relations import CREATE_ONLY, READ_ONLY
+from app.engine.rows import bump_version, find_visible, lock_for_write
 from app.extensions import db
 from app.operations.kinds import (
     ACTION, ADD, CREATE, DROP, REMOVE, REPLACE, UPDATE, Outcome, Write,
 )
-from app.operations.rows import bump_version, find_visible, lock_for_write
 
 ACTION_WORDS = {"update": "change", "destroy": "delete", "link": "add links to", "unlink": "remove links from"}
 
@@ -249,7 +249,6 @@ class Processor:
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _resolve(self, op):
-        from app.engine.body import Input
         resolve_targets(Input(relations={op.relation.name: op.linkage}, pointers={op.relation.name: op.pointer}),
                         self.caller)
 
@@ -275,6 +274,3 @@ class Processor:
         """A visible row of another type an action needs (locked when it writes it)."""
         return find_visible(resource, id_, self.caller, lock=lock)
 
-
-__all__ = ["Processor", "commit", "require_action", "ACTION", "ADD", "CREATE", "DROP", "REMOVE", "REPLACE",
-           "UPDATE", "combine"]
