@@ -188,7 +188,9 @@ class Processor:
 
     def _add(self, op):
         relation = op.relation
-        obj, write = self._relationship(op, [relation.add_action])
+        # setting a to-one relation replaces what it held: the same rights as replacing, in every dialect
+        needs = [relation.add_action] if relation.many else [relation.add_action, relation.remove_action]
+        obj, write = self._relationship(op, needs)
         self._resolve(op)
         if not relation.many:
             return self._set_to_one(op, obj, write, op.linkage)
