@@ -12,6 +12,7 @@ from app.engine.registry import RESOURCES
 from app.extensions import db
 
 IGNORED_TOP_LEVEL = {"http_cache"}
+IDENTIFIER_MEMBERS = {"type", "id", "lid", "meta"}
 # How deeply a body's arrays and objects may nest: stored JSON (a subject's metadata) and values echoed in
 # errors are written back by orjson, which refuses documents nested past 254 levels.
 MAX_DEPTH = 64
@@ -120,6 +121,14 @@ def parse_identifier(relation, value, pointer, bare_ids):
     """(type, id) from a JSON:API identifier, or from a Panoptes id or {id, type} object."""
     if isinstance(value, dict):
         type_name = value.get("type")
+        if not bare_ids:
+            # a JSON:API resource identifier object: type and id (or lid), optionally meta, nothing else
+            unknown = sorted(set(value) - IDENTIFIER_MEMBERS)
+            if unknown:
+                raise _bad(f"{pointer}/{unknown[0]}", f"'{unknown[0]}' is not a member of a resource identifier "
+                           "(type, id or lid, meta).")
+            if type_name is None:
+                raise _bad(f"{pointer}/type", f"The {relation.name} identifier needs a type.")
         if type_name is None and len(relation.types) == 1:
             type_name = relation.types[0]
         if type_name not in relation.types:
