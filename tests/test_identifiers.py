@@ -38,3 +38,47 @@ def test_create_refuses_bad_identifiers(client, people, identifier, status, poin
     assert_jsonapi_error(response, status, pointer="/data/relationships/subjects/data" + pointer)
     listed = client.get("/api/collections", headers=alice.jsonapi()).get_json()["data"]
     assert listed == []
+
+
+@pytest.mark.parametrize("panoptes", [False, True])
+def test_read_only_relations_in_bodies_are_refused_when_changed(client, people, panoptes):
+    """users.user_groups and subjects.collections are read only: sending another value is a 422 (was: silently
+    dropped); sending them as they are is tolerated."""
+    alice = people.user("alice")
+    team = people.group("team", alice)
+    sid = create_subject(client, alice)
+    if panoptes:
+        headers, ct = alice.panoptes(**{"If-Match": "*"}), "application/vnd.api+json; version=1"
+        change = {"users": {"display_name": "Al", "links": {"user_groups": []}}}
+        same = {"users": {"display_name": "Al", "links": {"user_groups": [str(team)]}}}
+        create = {"collections": {"display_name": "Linked", "links": {"subjects": [sid]}}}
+        method = "PUT"
+    else:
+        headers, ct, method = alice.jsonapi(), JSONAPI, "PATCH"
+        change = {"data": {"type": "users", "id": str(alice.id), "attributes": {"display_name": "Al"},
+                           "relationships": {"user_groups": {"data": []}}}}
+        same = {"data": {"type": "users", "id": str(alice.id), "attributes": {"display_name": "Al"},
+                         "relationships": {"user_groups": {"data": [{"type": "user_groups", "id": str(team)}]}}}}
+        create = None
+    response = client.open(f"/api/users/{alice.id}", method=method, headers=headers, content_type=ct,
+                           data=json.dumps(change))
+    assert response.status_code == 422, response.get_data(as_text=True)
+    shown = client.get(f"/api/users/{alice.id}", headers=alice.jsonapi()).get_json()["data"]
+    assert shown["attributes"]["display_name"] == "Alice"
+    response = client.open(f"/api/users/{alice.id}", method=method, headers=headers, content_type=ct,
+                           data=json.dumps(same))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    if create is not None:  # a Panoptes create naming subjects: writable, so they are linked
+        response = client.post("/api/collections", headers=alice.panoptes(), content_type=ct,
+                               data=json.dumps(create))
+        assert response.status_code == 201, response.get_data(as_text=True)
+        assert response.get_json()["collections"][0]["links"]["subjects"] == [sid]
+
+
+def test_a_panoptes_to_many_link_given_as_one_object_is_refused(client, people):
+    alice = people.user("alice")
+    sid = create_subject(client, alice)
+    response = client.post("/api/collections", headers=alice.panoptes(), content_type="application/json",
+                           data=json.dumps({"collections": {"display_name": "X", "links": {"subjects": {"id": sid}}}}))
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert client.get("/api/collections", headers=alice.jsonapi()).get_json()["data"] == []

@@ -314,12 +314,20 @@ def test_read_only_relations(client, world):
     response = client.patch(base + "/relationships/publication", headers=alice.jsonapi(), content_type=JSONAPI,
                             json={"data": None})
     assert_jsonapi_error(response, 403)
-    # echoed in an update body: ignored, the set stays where it is
+    # changed in an update body: a 422 naming each, nothing written
     response = patch_set(client, alice, cid, sid, {"name": "B"}, {
         "collection": {"data": {"type": "collections", "id": other}},
         "owner": {"data": {"type": "users", "id": str(world["bob"].id)}}})
+    doc = assert_jsonapi_error(response, 422)
+    assert {e["source"]["pointer"] for e in doc["errors"]} == {"/data/relationships/collection/data",
+                                                               "/data/relationships/owner/data"}
+    # echoed unchanged (as clients do): tolerated
+    response = patch_set(client, alice, cid, sid, {"name": "B"}, {
+        "collection": {"data": {"type": "collections", "id": cid}},
+        "owner": {"data": {"type": "users", "id": str(alice.id)}}})
     assert response.status_code == 200, response.get_json()
     data = response.get_json()["data"]
+    assert data["attributes"]["name"] == "B"
     assert data["relationships"]["collection"]["data"]["id"] == cid
     assert data["relationships"]["owner"]["data"]["id"] == str(alice.id)
     assert client.get(base + "/collection", headers=alice.jsonapi()).get_json()["data"]["id"] == cid

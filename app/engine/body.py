@@ -24,6 +24,7 @@ class Input:
     sent: set = field(default_factory=set)          # attribute names the client sent (writable ones)
     relations: dict = field(default_factory=dict)   # relation name → None | (type, id) | [(type, id), …]
     pointers: dict = field(default_factory=dict)    # relation name → where it was in the body
+    echoed: dict = field(default_factory=dict)      # read-only relation name → (linkage, pointer) sent
     attribute_base: str = "/data/attributes"         # where the body's attributes are
 
     def pointer(self, name):
@@ -171,18 +172,26 @@ def read_resource(resource, attributes, relationships, *, partial, attribute_bas
             errors.append(_bad(pointer, f"'{name}' is not a relationship of {resource.type}.", 422,
                                "unknown_relationship"))
             continue
-        if relation.mode == "read":
-            continue  # echoed back by a client; not writable, so ignored
+        read_only = relation.mode == "read"
         if not panoptes_links:
+            if read_only and isinstance(value, dict) and "data" not in value:
+                continue  # a relationship object echoed back with its links only
             if not isinstance(value, dict) or "data" not in value:
                 errors.append(_bad(pointer, f"The {name} relationship needs a 'data' member.", 400))
                 continue
             value = value["data"]
             pointer = pointer + "/data"
         elif isinstance(value, dict) and relation.many:
-            continue  # a Panoptes link object ({href, type}) echoed back
+            if set(value) <= {"href", "type"}:
+                continue  # a Panoptes link object ({href, type}) echoed back
+            errors.append(_bad(pointer, f"{name} is a to-many relation: send a list of ids.", 422))
+            continue
         try:
-            inp.relations[name] = parse_linkage(relation, value, pointer, panoptes_links)
+            linkage = parse_linkage(relation, value, pointer, panoptes_links)
+            if read_only:
+                inp.echoed[name] = (linkage, pointer)  # tolerated only unchanged (the processor compares)
+                continue
+            inp.relations[name] = linkage
             inp.pointers[name] = pointer
         except ApiError as exc:
             errors.append(exc)

@@ -4,7 +4,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine.body import Input, resolve_targets
-from app.engine.errors import ApiError, conflict
+from app.engine.errors import ApiError, combine, conflict
 from app.engine.http import version_tag, _tags
 from app.engine.relations import CREATE_ONLY, READ_ONLY
 from app.engine.rows import bump_version, find_visible, lock_for_write
@@ -133,6 +133,7 @@ class Processor:
         if obj not in db.session:
             db.session.add(obj)
         flush()
+        self._check_echoes(resource, obj.id, inp)
         for relation, ids in to_many:
             relation.replace(obj.id, ids)
         resource.finish(write)
@@ -152,6 +153,7 @@ class Processor:
         require_action(resource, caller, obj, "update")
         check_precondition(resource, obj, op.precondition)
         inp = op.take_input()
+        self._check_echoes(resource, obj.id, inp)
         resolve_targets(inp, caller)
         write = Write(op, caller, self, obj=obj)
         resource.prepare(write)
@@ -250,6 +252,27 @@ class Processor:
         return op.action(write)
 
     # -- helpers ---------------------------------------------------------------------------------------
+    def _check_echoes(self, resource, id_, inp):
+        """Read-only relations a body sends are tolerated only as they are (clients echo them); a change
+        is a 422 naming it."""
+        if not inp.echoed:
+            return
+        from app.engine.fetch import fetch_row
+        row = fetch_row(resource, id_, self.caller)
+        errors = []
+        for name, (linkage, pointer) in inp.echoed.items():
+            relation = resource.relations[name]
+            if relation.many:
+                current = relation.linkage([id_], 10**12, self.caller).get(id_, ([], 0))[0]
+                same = set(relation.members(linkage)) == set(current)
+            else:
+                same = row is not None and relation.linkage(row, resource.index) == linkage
+            if not same:
+                errors.append(ApiError(422, f"{name} is read only: it cannot be set or changed here.",
+                                       code="read_only", pointer=pointer))
+        if errors:
+            raise combine(errors)
+
     def _resolve(self, op):
         resolve_targets(Input(relations={op.relation.name: op.linkage}, pointers={op.relation.name: op.pointer}),
                         self.caller)
