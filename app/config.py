@@ -34,6 +34,8 @@ def from_environment(instance_path, env=None):
         "MANIFEST_MAX_BYTES": _int(env.get("MANIFEST_MAX_BYTES"), 20 * MIB),
         "MANIFEST_FETCH_TIMEOUT": float(env.get("MANIFEST_FETCH_TIMEOUT") or 30),
         "MANIFEST_FETCH_ALLOWLIST": env.get("MANIFEST_FETCH_ALLOWLIST", ""),
+        # How long (ms) a SQLite writer waits for another's write lock before the request answers 503
+        "SQLITE_BUSY_TIMEOUT": _int(env.get("SQLITE_BUSY_TIMEOUT"), 10000),
         "QUERY_COUNT_HEADER": _bool(env.get("QUERY_COUNT_HEADER"), False),
         # one JSON line per request on stderr (app/request_log.py)
         "REQUEST_LOG": _bool(env.get("REQUEST_LOG"), True),

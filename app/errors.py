@@ -67,9 +67,14 @@ def init_app(app):
 
 
 def _database_unavailable(exc):
+    """Busy (SQLite's lock wait ran out) or gone; also a driver's own error, raised outside SQLAlchemy's
+    wrapping (SQLite's BEGIN IMMEDIATE runs on the driver connection)."""
+    import sqlite3
+
+    import psycopg
     from sqlalchemy.exc import DBAPIError, OperationalError
 
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, (OperationalError, sqlite3.OperationalError, psycopg.OperationalError)):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
