@@ -44,6 +44,9 @@ def from_environment(instance_path, env=None):
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD") or "scrypt",
         # Public origin of the API when it runs behind a proxy, e.g. https://api.example.org
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        # Host names (Flask's TRUSTED_HOSTS: a leading dot admits subdomains) a request's Host header must
+        # match, else 400; unset: any Host (then PUBLIC_URL keeps links off a forged one)
+        "TRUSTED_HOSTS": [h.strip() for h in (env.get("TRUSTED_HOSTS") or "").split(",") if h.strip()] or None,
         # Where a web front-end shows a set: a set's url_html is {SITE_URL}/set/{id}/ (default: the
         # API's own origin)
         "SITE_URL": (env.get("SITE_URL") or "").rstrip("/") or None,
