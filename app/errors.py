@@ -1,7 +1,7 @@
 """Every error leaves as a document in the caller's dialect; nothing a client sends becomes a 500."""
 import orjson
 from flask import current_app, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response
 
 from app.engine.errors import ApiError, conflict
@@ -38,7 +38,8 @@ def from_http_exception(exc):
     headers = {}
     if status == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-    return ApiError(status, detail, code=exc.name.lower().replace(" ", "_"), headers=headers)
+    code = "untrusted_host" if isinstance(exc, SecurityError) else exc.name.lower().replace(" ", "_")
+    return ApiError(status, detail, code=code, headers=headers)
 
 
 def init_app(app):

@@ -51,6 +51,8 @@ def test_trusted_hosts_refuse_a_forged_host(client, people, trusted):
         assert response.headers["Content-Type"] == accept
         assert "evil.example" not in response.get_data(as_text=True).replace("evil.example'", "")
         assert key in response.get_json()["errors"][0]
+        if accept == JSONAPI:
+            assert response.get_json()["errors"][0]["code"] == "untrusted_host"
     response = client.post("/api/collections", headers=alice.jsonapi(**FORGED), content_type=JSONAPI,
                            json=jsonapi_body("collections", {"display_name": "Forged"}))
     assert response.status_code == 400
