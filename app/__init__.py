@@ -13,7 +13,8 @@ class ResourceIdConverter(BaseConverter):
 
     # No leading zero and at most 18 digits, so 0 and out-of-range ids fail to match at all: a value
     # refused only by to_python makes Werkzeug answer 405 instead of 404 for methods of other rules.
-    regex = r"[1-9]\d{0,17}"
+    # ASCII digits only: \d would also match other scripts' digits (٣, ３), which int() reads.
+    regex = r"[1-9][0-9]{0,17}"
 
     def to_python(self, value):
         number = int(value)

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import (
     Collection, CollectionRole, CollectionSubject, Membership, OAuthClient, Subject, User, UserGroup,
 )
+from app.models.owner_names import name_taken
 from app.models.people import GROUP_ADMIN, GROUP_MEMBER
 from app.models.sets import DataTable, Document, Layer, Set, SetItem, SetPermission, SetVersionItem
 from app.services import set_content
@@ -39,6 +40,8 @@ def create_user(login, password, display_name, email, admin):
     """Create a user; prints its id on the last line."""
     if find_user_by_login(login) is not None:
         _fail(f"A user with the login '{login}' exists already.")
+    if name_taken(login) == "group":
+        _fail(f"A group is named '{login}': logins and group names are one namespace, in any case.")
     user = User(login=login, display_name=display_name or login, email=email, admin=admin)
     user.password = password
     db.session.add(user)
@@ -55,6 +58,8 @@ def create_group(name, display_name, members):
     """Create a user group; prints its id on the last line. The first member administers it."""
     if db.session.execute(select(UserGroup).where(func.lower(UserGroup.name) == name.lower())).first():
         _fail(f"A group named '{name}' exists already.")
+    if name_taken(name) == "user":
+        _fail(f"A user has the login '{name}': logins and group names are one namespace, in any case.")
     group = UserGroup(name=name, display_name=display_name or name)
     db.session.add(group)
     db.session.flush()

@@ -40,6 +40,8 @@ def from_environment(instance_path, env=None):
         "MANIFEST_MAX_BYTES": _int(env.get("MANIFEST_MAX_BYTES"), 20 * MIB),
         "MANIFEST_FETCH_TIMEOUT": float(env.get("MANIFEST_FETCH_TIMEOUT") or 30),
         "MANIFEST_FETCH_ALLOWLIST": env.get("MANIFEST_FETCH_ALLOWLIST", ""),
+        # How long (ms) a SQLite writer waits for another's write lock before the request answers 503
+        "SQLITE_BUSY_TIMEOUT": _int(env.get("SQLITE_BUSY_TIMEOUT"), 10000),
         "QUERY_COUNT_HEADER": _bool(env.get("QUERY_COUNT_HEADER"), False),
         # one JSON line per request on stderr (app/request_log.py)
         "REQUEST_LOG": _bool(env.get("REQUEST_LOG"), True),
@@ -63,6 +65,9 @@ def from_environment(instance_path, env=None):
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD") or "scrypt",
         # Public origin of the API when it runs behind a proxy, e.g. https://api.example.org
         "PUBLIC_URL": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        # Host names (Flask's TRUSTED_HOSTS: a leading dot admits subdomains) a request's Host header must
+        # match, else 400; unset: any Host (then PUBLIC_URL keeps links off a forged one)
+        "TRUSTED_HOSTS": [h.strip() for h in (env.get("TRUSTED_HOSTS") or "").split(",") if h.strip()] or None,
         # Where a web front-end shows a set: a set's url_html is {SITE_URL}/set/{id}/ (default: the
         # API's own origin)
         "SITE_URL": (env.get("SITE_URL") or "").rstrip("/") or None,

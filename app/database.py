@@ -22,7 +22,8 @@ def init_app(app):
     with app.app_context():
         engine = db_engine()
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
+            busy_timeout = int(app.config.get("SQLITE_BUSY_TIMEOUT", 10000))
+            event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_timeout))
             event.listen(engine, "begin", _sqlite_begin)
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "connect", _postgres_utc)
@@ -35,10 +36,10 @@ def db_engine():
     return db.engine
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
+def _sqlite_pragmas(dbapi_connection, _record, busy_timeout):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -56,7 +57,9 @@ def _sqlite_begin(connection):
     write request is immediate (one that commits and then writes again must not read first and fail
     to upgrade); GET requests and work outside requests stay deferred, so reads never wait.
     """
-    immediate = has_request_context() and request.method in WRITE_METHODS
+    # The caller's token is read in a deferred transaction of its own (see resources/__init__.py), so a
+    # request that then times out waiting for the lock still knows, and logs, who sent it.
+    immediate = has_request_context() and request.method in WRITE_METHODS and "caller" in g
     # on the driver connection, so the statement is not counted as one of the request's queries
     connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 

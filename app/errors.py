@@ -1,7 +1,7 @@
 """Every error leaves as a document in the caller's dialect; nothing a client sends becomes a 500."""
 import orjson
 from flask import current_app, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response
 
 from app.engine.errors import ApiError, conflict
@@ -39,7 +39,8 @@ def from_http_exception(exc):
     if status == 405 and getattr(exc, "valid_methods", None):
         allowed = [m for m in METHOD_ORDER if m in exc.valid_methods]
         headers["Allow"] = ", ".join(allowed)
-    return ApiError(status, detail, code=exc.name.lower().replace(" ", "_"), headers=headers)
+    code = "untrusted_host" if isinstance(exc, SecurityError) else exc.name.lower().replace(" ", "_")
+    return ApiError(status, detail, code=code, headers=headers)
 
 
 def init_app(app):
@@ -68,9 +69,14 @@ def init_app(app):
 
 
 def _database_unavailable(exc):
+    """Busy (SQLite's lock wait ran out) or gone; also a driver's own error, raised outside SQLAlchemy's
+    wrapping (SQLite's BEGIN IMMEDIATE runs on the driver connection)."""
+    import sqlite3
+
+    import psycopg
     from sqlalchemy.exc import DBAPIError, OperationalError
 
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, (OperationalError, sqlite3.OperationalError, psycopg.OperationalError)):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 

@@ -126,7 +126,7 @@ def _user_document(user):
     """The signed-in user as a Panoptes document, as the user would read it from /api/me."""
     from app.engine.negotiation import PANOPTES_DIALECT
     from app.engine.registry import RESOURCES
-    from resources.views import show_response
+    from app.engine.http import show_response
 
     g.dialect = PANOPTES_DIALECT
     g.caller = Caller(user_id=user.id, login=user.login, admin=user.admin)

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, g, request
 from app.auth import caller_from_request
 from app.engine.errors import ApiError
 from app.engine.negotiation import JSONAPI_DIALECT, check_content_type, choose_dialect
+from app.extensions import db
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -21,6 +22,9 @@ def negotiate_and_authenticate():
     if request.method in BODY_METHODS and _has_body():
         check_content_type(request.headers.get("Content-Type"), current_app.config["PANOPTES_DIALECT"])
     g.caller = caller_from_request()
+    if request.method in BODY_METHODS | {"DELETE"}:
+        # end the token's read here: the write's own transaction (SQLite: BEGIN IMMEDIATE) starts afresh
+        db.session.rollback()
 
 
 def _has_body():

@@ -33,10 +33,10 @@ def thumbnail_url(kind, uri, iiif_url, api_version, level, width):
 
 
 def thumbnails(ids, caller):
-    """The first image by weight of each image set of a page, in one statement."""
+    """The first image in the set's own order (its link rows' ids) of each image set of a page, in one
+    statement; an image's weight orders the images list, not a set."""
     first = (
-        select(ISI.image_id).join(Image, Image.id == ISI.image_id).where(ISI.image_set_id == ImageSet.id)
-        .order_by(Image.weight, ISI.id).limit(1).scalar_subquery()
+        select(ISI.image_id).where(ISI.image_set_id == ImageSet.id).order_by(ISI.id).limit(1).scalar_subquery()
     )
     rows = db.session.execute(
         select(ImageSet.id, Image.kind, Image.uri, Image.iiif_url, Image.api_version, Image.service_level,

@@ -2,11 +2,13 @@
 from sqlalchemy import select, update
 
 from app.auth import revoke_other_credentials
+from app.engine.errors import ApiError
 from app.engine.filters import Equals
 from app.engine.relations import ToMany
 from app.engine.resource import Resource
 from app.extensions import db
 from app.models import Membership, User, UserGroup
+from app.models.owner_names import name_taken
 from app.models.people import GROUP_ADMIN
 from app.policies import UserGroupPolicy, UserPolicy
 from schemas.people import UserGroupSchema, UserSchema
@@ -24,7 +26,11 @@ class Users(Resource):
     sorts = ("login", "display_name", "created_at", "updated_at")
 
     def prepare(self, write):
-        if write.kind == "update" and "password" in write.values:
+        if write.kind != "update":
+            return
+        if "login" in write.values:
+            refuse_taken_name("login", write.values["login"], write.pointer("login"), user_id=write.obj.id)
+        if "password" in write.values:
             # a new password ends every other way in: tokens and browser sessions, but the caller's own
             caller = write.caller
             keep = caller.token_id if caller.user_id == write.obj.id else None
@@ -49,8 +55,12 @@ class UserGroups(Resource):
     sorts = ("name", "display_name", "created_at", "updated_at")
 
     def prepare(self, write):
-        if write.creating and not write.obj.display_name:
-            write.obj.display_name = write.obj.name
+        if write.creating:
+            refuse_taken_name("name", write.obj.name, write.pointer("name"))
+            if not write.obj.display_name:
+                write.obj.display_name = write.obj.name
+        elif write.kind == "update" and "name" in write.values:
+            refuse_taken_name("name", write.values["name"], write.pointer("name"), user_group_id=write.obj.id)
 
     def finish(self, write):
         """The creator administers the new group."""
@@ -64,3 +74,14 @@ class UserGroups(Resource):
             db.session.execute(update(Membership).where(Membership.id == existing[0]).values(role=GROUP_ADMIN))
         else:
             db.session.add(Membership(user_group_id=obj.id, user_id=caller.user_id, role=GROUP_ADMIN))
+
+
+def refuse_taken_name(attribute, name, pointer, **owner):
+    """Logins and group names share one namespace (owner_names): a taken one is a 409 with a pointer; the
+    database's unique index catches what a concurrent write slips past this check."""
+    holder = name_taken(name or "", **owner) if isinstance(name, str) else None
+    if holder is not None:
+        kind = "user's login" if holder == "user" else "group's name"
+        raise ApiError(409, f"{attribute}: '{name}' is already a {kind}; logins and group names are one "
+                       "namespace, in any case.", code="name_taken",
+                       pointer=pointer)

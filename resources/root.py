@@ -7,7 +7,7 @@ from sqlalchemy import text
 from app.engine.documents import JSONAPI_VERSION
 from app.engine.errors import ApiError
 from app.engine.openapi import documented
-from app.engine.http import api_root, dialect, respond, require_caller, show_response
+from app.engine.http import api_root, dialect, request_url, respond, require_caller, show_response
 from app.engine.registry import RESOURCES
 from app.extensions import db
 from app.engine.link_templates import jsonapi_link_templates, panoptes_links
@@ -34,7 +34,7 @@ def entry_point():
             "openapi": f"{root}/openapi.json",
             "explorer": f"{root}/explorer",
         },
-        "links": {"self": request.url, "describedby": f"{root}/openapi.json"},
+        "links": {"self": request_url(), "describedby": f"{root}/openapi.json"},
     })
 
 

@@ -45,7 +45,8 @@ class ServiceURL(fields.Str):
 class ImageSchema(BaseSchema):
     name = fields.Str(validate=validate.Length(max=2000))
     description = fields.Str(validate=validate.Length(max=100000))
-    uri = fields.Str(allow_none=True, validate=validate.Length(max=4000))
+    # http(s) only: the uri becomes a thumbnail link clients may render (no javascript:, data:, file:)
+    uri = fields.Str(allow_none=True, validate=[validate.Length(max=4000), URL])
     kind = fields.Str(validate=validate.OneOf(IMAGE_KINDS))
     iiif_url = ServiceURL(allow_none=True, validate=[validate.Length(max=4000), URL])
     api_version = fields.Str(allow_none=True, validate=validate.OneOf(IIIF_VERSIONS))

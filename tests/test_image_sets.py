@@ -555,31 +555,57 @@ def test_thumbnails_per_service(app, client, world):
         assert show_set(client, cid, sid, alice)["attributes"]["thumbnail"] == expected
 
 
-def test_thumbnail_first_by_weight_static_and_empty(app, client, world):
+def test_thumbnail_first_in_set_order_static_and_empty(app, client, world):
+    """The thumbnail follows the set's own order (the order images were linked in), not the images' weight."""
     alice, cid = world["alice"], world["cid"]
     heavy = make_iiif_image(client, alice, "https://iiif.example.org/heavy", weight=5)
     light = make_image(client, alice, uri="https://static.example.org/light.jpg", weight=1)
     lighter = make_iiif_image(client, alice, "https://iiif.example.org/lighter", "v2", weight=0, width=100)
+    heavy_url = "https://iiif.example.org/heavy/full/max/0/default.jpg"
+    lighter_url = "https://iiif.example.org/lighter/full/full/0/default.jpg"
     sid = create_set(client, alice, cid, "A")
     assert show_set(client, cid, sid, alice)["attributes"]["thumbnail"] is None
     assert show_set(client, cid, sid, alice)["attributes"]["image_count"] == 0
     patch_set(client, alice, cid, sid, {"image_ids": [heavy]})
-    assert show_set(client, cid, sid, alice)["attributes"]["thumbnail"] == \
-        "https://iiif.example.org/heavy/full/max/0/default.jpg"
-    patch_set(client, alice, cid, sid, {"image_ids": [light]})  # added later, lighter: first by weight
+    assert show_set(client, cid, sid, alice)["attributes"]["thumbnail"] == heavy_url
+    patch_set(client, alice, cid, sid, {"image_ids": [light]})  # added later, lighter: still second
     attrs = show_set(client, cid, sid, alice)["attributes"]
-    assert attrs["thumbnail"] == "https://static.example.org/light.jpg" and attrs["image_count"] == 2
-    patch_set(client, alice, cid, sid, {"image_ids": [lighter]})
-    assert show_set(client, cid, sid, alice)["attributes"]["thumbnail"] == \
-        "https://iiif.example.org/lighter/full/full/0/default.jpg"
-    # the image's weight changes: the thumbnail follows
-    response = client.patch(f"/api/images/{lighter}", headers=alice.jsonapi(), content_type=JSONAPI,
-                            json=jsonapi_body("images", {"weight": 9}, id_=lighter))
+    assert attrs["thumbnail"] == heavy_url and attrs["image_count"] == 2
+    # the image's weight changes: the set's order does not
+    response = client.patch(f"/api/images/{heavy}", headers=alice.jsonapi(), content_type=JSONAPI,
+                            json=jsonapi_body("images", {"weight": 99}, id_=heavy))
     assert response.status_code == 200, response.get_json()
-    assert show_set(client, cid, sid, alice)["attributes"]["thumbnail"] == "https://static.example.org/light.jpg"
-    client.delete(nested(cid, sid) + f"/links/images/{light},{heavy},{lighter}", headers=alice.panoptes())
+    assert show_set(client, cid, sid, alice)["attributes"]["thumbnail"] == heavy_url
+    # reorder (JSON:API replace): the new first image gives the thumbnail, in both dialects
+    rel = nested(cid, sid) + "/relationships/images"
+    response = client.patch(rel, headers=alice.jsonapi(), content_type=JSONAPI,
+                            json={"data": [{"type": "images", "id": i} for i in (lighter, heavy, light)]})
+    assert response.status_code in (200, 204), response.get_data(as_text=True)
+    assert image_ids_of(client, cid, sid, alice) == [lighter, heavy, light]
+    assert show_set(client, cid, sid, alice)["attributes"]["thumbnail"] == lighter_url
+    panoptes = client.get(nested(cid, sid), headers=alice.panoptes()).get_json()["image_sets"][0]
+    assert panoptes["thumbnail"] == lighter_url
+    # remove the first (Panoptes): the next in order takes its place
+    response = client.delete(nested(cid, sid) + f"/links/images/{lighter}", headers=alice.panoptes())
+    assert response.status_code in (200, 204), response.get_data(as_text=True)
+    assert show_set(client, cid, sid, alice)["attributes"]["thumbnail"] == heavy_url
+    client.delete(nested(cid, sid) + f"/links/images/{light},{heavy}", headers=alice.panoptes())
     attrs = show_set(client, cid, sid, alice)["attributes"]
     assert attrs["thumbnail"] is None and attrs["image_count"] == 0
+
+
+def test_thumbnail_follows_image_ids_order_on_create(client, world):
+    """Created with image_ids [4, 1, 8]-like order: the thumbnail is the first listed, in both dialects and
+    in lists."""
+    alice, cid = world["alice"], world["cid"]
+    ids = [make_image(client, alice, uri=f"https://static.example.org/{n}.jpg", weight=n) for n in range(3)]
+    order = [ids[2], ids[0], ids[1]]
+    for panoptes in (False, True):
+        sid = create_set(client, alice, cid, f"Ordered {panoptes}", panoptes=panoptes, image_ids=order)
+        assert image_ids_of(client, cid, sid, alice) == order
+        assert show_set(client, cid, sid, alice)["attributes"]["thumbnail"] == "https://static.example.org/2.jpg"
+    listed = client.get(nested(cid), headers=alice.panoptes()).get_json()["image_sets"]
+    assert {r["thumbnail"] for r in listed} == {"https://static.example.org/2.jpg"}
 
 
 def test_thumbnail_service_url_with_trailing_slash(client, world):

@@ -94,7 +94,7 @@ def test_kitsu_image_sets(app, client, people, live_server):  # noqa: F811
     assert created["name"] == "Kitsu Set"
     assert created["images"] == [i2, i1, i3]  # linkage in the order sent, then image_ids added
     assert created["image_count"] == 3
-    assert created["thumbnail"] == "https://static.example.org/1.jpg"  # first by weight
+    assert created["thumbnail"] == "https://iiif.example.org/2/full/max/0/default.jpg"  # first in the set
     assert created["policies"] == ["access", "write", "manage", "delete"]
     assert created["location"] == created["self"] == f"{live_server.base_url}/api/collections/{cid}/image-sets/{sid}"
 

@@ -8,9 +8,10 @@ MAX_ID = 2**63 - 1
 
 def id_number(text):
     """``text`` as an id (1 to MAX_ID), else None. str.isdigit() also admits characters int() does not read
-    (superscripts, circled digits), and int() refuses strings of more than 4300 digits."""
+    (superscripts, circled digits), int() also reads other scripts' digits (٣, ３), and int() refuses strings
+    of more than 4300 digits: ASCII digits only."""
     try:
-        number = int(text) if text.isdigit() else 0
+        number = int(text) if text.isascii() and text.isdigit() else 0
     except ValueError:
         return None
     return number if 0 < number <= MAX_ID else None
@@ -19,7 +20,7 @@ def id_number(text):
 def parse_id(key, value):
     number = id_number(str(value).strip())
     if number is None:
-        raise bad_parameter(key, f"'{value}' is not a valid id.")
+        raise bad_parameter(key, f"{key}: '{value}' is not a valid id.")
     return number
 
 

@@ -17,15 +17,24 @@ def dialect():
     return g.get("dialect", JSONAPI_DIALECT)
 
 
+def public_origin():
+    """PUBLIC_URL when set, so no link ever follows a forged Host header; else the request's own origin."""
+    return current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+
+
 def api_root():
-    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
-    return base + "/api"
+    return public_origin() + "/api"
+
+
+def request_url():
+    """The request's URL as sent, on the public origin."""
+    return public_origin() + request.url[len(request.host_url) - 1:]
 
 
 def context():
     path = request.path[len("/api"):] if request.path.startswith("/api") else request.path
     return Context(root=api_root(), caller=current_caller(), dialect=dialect(), path=path or "/",
-                   self_url=request.url, config=current_app.config)
+                   self_url=request_url(), config=current_app.config)
 
 
 def require_caller():

@@ -37,8 +37,14 @@ MAX_PAGE = 2**53 - 1
 MAX_OFFSET = 2**62
 
 
+ASCII_NUMBER = re.compile(r"\s*[0-9]+\s*")
+
+
 def _positive_int(name, value, maximum=None):
+    # int() alone would read other scripts' digits (٣, ３), underscores and signs
     try:
+        if not isinstance(value, str) or not ASCII_NUMBER.fullmatch(value):
+            raise ValueError(value)
         number = int(value)
     except (TypeError, ValueError):
         raise bad_parameter(name, f"'{name}' must be a positive integer, not '{value}'.")

@@ -1,6 +1,7 @@
 """Database models. Importing this package registers every table on the metadata."""
 from app.models.collections import Collection, CollectionRole, CollectionSubject, Subject  # noqa: F401
-from app.models.people import Membership, OAuthClient, Token, User, UserGroup, UserSession  # noqa: F401
+from app.models.people import Membership, OAuthClient, OwnerName, Token, User, UserGroup, UserSession  # noqa: F401
+from app.models import owner_names  # noqa: F401,E402 - registers the name-keeping events
 from app.models.image_sets import (  # noqa: F401
     Image, ImageSet, ImageSetImage, ImageSetLanguage, Language, Publication,
 )

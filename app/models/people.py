@@ -99,3 +99,18 @@ class UserSession(db.Model):
     digest: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class OwnerName(db.Model):
+    """One namespace for user logins and group names (``filter[owner]`` matches either, in any case): a row
+    per user and per group, written with it (app/models/owner_names.py), and a unique index on the name."""
+    __tablename__ = "owner_names"
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+    user_id: Mapped[int | None] = fk("users.id", nullable=True, unique=True)
+    user_group_id: Mapped[int | None] = fk("user_groups.id", nullable=True, unique=True)
+
+    __table_args__ = (
+        Index("uq_owner_names_name_lower", func.lower(name), unique=True),
+        CheckConstraint("(user_id IS NULL) <> (user_group_id IS NULL)", name="one_owner"),
+    )
