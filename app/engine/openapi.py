@@ -418,13 +418,11 @@ class Builder:
         results = {"type": "object", "required": ["atomic:results"], "properties": {
             "jsonapi": {"type": "object"}, "atomic:results": {"type": "array", "items": {
                 "type": "object", "properties": {"data": {"type": "object"}, "meta": {"type": "object"}}}}}}
-        errors = {"description": "Refused; nothing was written", "content": {ATOMIC_CT: {
-            "schema": _ref("jsonapi_errors")}}}
+        # refusals are plain error documents (in the Panoptes form for a version=1 Accept), nothing written
         responses = {"200": {"description": "Every operation done; a result for each, in order",
                              "content": {ATOMIC_CT: {"schema": results}}},
-                     "204": {"description": "Every operation done; none has a result to show"}}
-        for code in info["errors"]:
-            responses[code] = {**errors, "description": ERROR_STATUSES[code] + "; nothing was written"}
+                     "204": {"description": "Every operation done; none has a result to show"},
+                     **self._errors(info["errors"])}
         return {"summary": doc, "tags": ["api"], "security": [{"bearer": []}], "responses": responses,
                 "parameters": [], "requestBody": {"required": True, "content": {ATOMIC_CT: {"schema": request}}}}
 
