@@ -12,7 +12,7 @@ from app.engine.http import context, dialect, no_content, require_caller
 from app.engine.negotiation import ATOMIC, ATOMIC_CT, JSONAPI, extensions, parse_media_range, split_header
 from app.engine.openapi import documented
 from app.extensions import db
-from app.operations import Processor
+from app.operations import CREATE, UPDATE, Processor
 from app.operations.atomic import Reader, located, operations_of
 from app.operations.processor import commit
 from resources import api
@@ -67,7 +67,7 @@ def atomic_operations():
 
 def _result(op, outcome, caller):
     """``{"data": …}`` for an add or update of a resource, ``{}`` for the rest."""
-    if op.kind not in ("create", "update") or outcome.id is None:
+    if op.kind not in (CREATE, UPDATE) or outcome.id is None:
         return {}
     resource = outcome.resource
     query = params.parse({}, resource, JSONAPI_DIALECT, current_app.config, listing=False)

@@ -8,10 +8,10 @@ from app.engine.filters import Custom, Equals
 from app.engine.relations import ToMany, ToOne
 from app.engine.resource import Resource
 from app.extensions import db
-from app.models import Collection, CollectionRole, CollectionSubject, Subject, User, UserGroup
+from app.models import Collection, CollectionRole, CollectionSubject, Subject
 from app.policies import OwnedPolicy
 from app.policies.collections import CollectionPolicy, CollectionRolePolicy, collection_policies
-from resources.owners import default_owner, owner_filter, owner_relation
+from resources.owners import default_owner, owner_filter, owner_name, owner_relation
 from schemas.collections import CollectionRoleSchema, CollectionSchema, SubjectSchema
 
 CS = CollectionSubject
@@ -40,13 +40,6 @@ def default_subject_src(ids, caller):
         .where(Collection.id.in_(ids))
     )
     return {cid: first_location_url(locations) for cid, locations in rows}
-
-
-def owner_name(model):
-    """The owner's login or group name, as an expression on ``model``'s row."""
-    login = select(User.login).where(User.id == model.owner_user_id).scalar_subquery()
-    group = select(UserGroup.name).where(UserGroup.id == model.owner_group_id).scalar_subquery()
-    return func.coalesce(login, group)
 
 
 def collection_slugs(ids, caller):

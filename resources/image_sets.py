@@ -2,12 +2,12 @@
 from sqlalchemy import func, select
 
 from app.engine.body import resolve_targets, Input
-from app.engine.errors import ApiError, invalid, not_found
+from app.engine.errors import invalid
 from app.engine.filters import Equals
 from app.engine.nesting import Parent
-from app.engine.registry import RESOURCES
 from app.engine.relations import ToMany, ToOne
 from app.engine.resource import Resource
+from app.operations import CREATE, UPDATE
 from app.extensions import db
 from app.models.image_sets import Image, ImageSet, ImageSetImage, ImageSetLanguage, Language, Publication
 from app.policies import forbidden
@@ -86,7 +86,7 @@ class Images(Resource):
         obj, values = write.obj, write.values
         if write.creating:
             obj.creator_id = write.caller.user_id
-        if write.kind not in ("create", "update"):
+        if write.kind not in (CREATE, UPDATE):
             return
         image = {k: values.get(k, getattr(obj, k)) for k in ("kind", "uri", "iiif_url")}
         kind = image["kind"] or "image"

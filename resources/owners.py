@@ -23,6 +23,13 @@ def owner_filter(model):
     return Custom(clause)
 
 
+def owner_name(model):
+    """The owner's login or group name, as an expression on ``model``'s row."""
+    login = select(User.login).where(User.id == model.owner_user_id).scalar_subquery()
+    group = select(UserGroup.name).where(UserGroup.id == model.owner_group_id).scalar_subquery()
+    return func.coalesce(login, group)
+
+
 def default_owner(write):
     """Owned by the caller unless the body named an owner."""
     if "owner" not in write.relations:

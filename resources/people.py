@@ -6,6 +6,7 @@ from app.engine.errors import ApiError
 from app.engine.filters import Equals
 from app.engine.relations import ToMany
 from app.engine.resource import Resource
+from app.operations import UPDATE
 from app.extensions import db
 from app.models import Membership, User, UserGroup
 from app.models.owner_names import name_taken
@@ -26,7 +27,7 @@ class Users(Resource):
     sorts = ("login", "display_name", "created_at", "updated_at")
 
     def prepare(self, write):
-        if write.kind != "update":
+        if write.kind != UPDATE:
             return
         if "login" in write.values:
             refuse_taken_name("login", write.values["login"], write.pointer("login"), user_id=write.obj.id)
@@ -59,7 +60,7 @@ class UserGroups(Resource):
             refuse_taken_name("name", write.obj.name, write.pointer("name"))
             if not write.obj.display_name:
                 write.obj.display_name = write.obj.name
-        elif write.kind == "update" and "name" in write.values:
+        elif write.kind == UPDATE and "name" in write.values:
             refuse_taken_name("name", write.values["name"], write.pointer("name"), user_group_id=write.obj.id)
 
     def finish(self, write):

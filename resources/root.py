@@ -1,7 +1,7 @@
 """GET /api (the entry point), GET /api/me and GET /api/health."""
 import functools
 
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import text
 
 from app.engine.documents import JSONAPI_VERSION

@@ -9,7 +9,6 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_caller
-from marshmallow import ValidationError
 
 from app.engine.body import load_attributes, parse_identifier, read_json
 from app.engine.errors import ApiError, combine, invalid, not_found

@@ -7,11 +7,9 @@ from app.engine.body import Input, resolve_targets
 from app.engine.errors import ApiError, combine, conflict
 from app.engine.http import version_tag, _tags
 from app.engine.relations import CREATE_ONLY, READ_ONLY
-from app.engine.rows import bump_version, find_visible, lock_for_write
+from app.engine.rows import bump_version, lock_for_write
 from app.extensions import db
-from app.operations.kinds import (
-    ACTION, ADD, CREATE, DROP, REMOVE, REPLACE, UPDATE, Outcome, Write,
-)
+from app.operations.kinds import Outcome, Write
 
 ACTION_WORDS = {"update": "change", "destroy": "delete", "link": "add links to", "unlink": "remove links from"}
 
@@ -294,8 +292,4 @@ class Processor:
                         f"{'are' if len(present) > 1 else 'is'} already in the "
                         f"{op.resource.type.rstrip('s')}'s {relation.name}.", code="duplicate_link",
                         pointer=op.pointer)
-
-    def find(self, resource, id_, lock=False):
-        """A visible row of another type an action needs (locked when it writes it)."""
-        return find_visible(resource, id_, self.caller, lock=lock)
 
