@@ -16,6 +16,23 @@ class Dialect:
     bare_filters = False            # ``owner=…`` as well as ``filter[owner]=…``
     deleted_answer = "none"         # what a delete answers: "none" (204) or "document" where the type allows
     duplicate_links_refused = False  # adding a member twice: an error (True) or nothing to do
+    names_polymorphic_to_one = False  # a polymorphic to-one (an owner) is written with its target's name
+    # page links: the numbered-page parameters, whether the size is named when it is the default, whether
+    # links are absolute (else relative to the API root) and carry sparse fieldsets
+    page_number_key, page_size_key = "page[number]", "page[size]"
+    page_size_always = True
+    absolute_links = True
+    fields_in_page_links = True
+
+    def filter_key(self, name, key_as_sent):
+        """The name a filter has in this dialect's page links."""
+        return f"filter[{name}]"
+
+    def content_type_for(self, profiles=()):
+        """The response media type, naming the profiles applied (JSON:API 1.1 §profiles)."""
+        if not profiles:
+            return self.content_type
+        return f'{self.content_type}; profile="{" ".join(profiles)}"'
 
     def requires_if_match(self, method):
         return False
@@ -95,6 +112,18 @@ class PanoptesDialect(Dialect):
     bare_filters = True
     deleted_answer = "document"
     duplicate_links_refused = True
+    names_polymorphic_to_one = True
+    page_number_key, page_size_key = "page", "page_size"
+    page_size_always = False
+    absolute_links = False
+    fields_in_page_links = False
+
+    def filter_key(self, name, key_as_sent):
+        return key_as_sent
+
+    def content_type_for(self, profiles=()):
+        # Panoptes clients compare the media type whole; the profile shows in the page hrefs it builds
+        return self.content_type
 
     def requires_if_match(self, method):
         return method in ("PUT", "DELETE")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import and_, func, select
 
+from app.engine import cursors
 from app.engine.errors import ApiError
 from app.engine.registry import RESOURCES
 from app.extensions import db
@@ -42,6 +43,7 @@ class Result:
     total: int = 0
     mixed: list = None     # primary data of several types: [(type, row), …] (a polymorphic relation's members)
     key: str = None        # the name paging meta goes under, when not the resource's type
+    cursor: object = None  # a cursors.CursorPage when the list is paged by cursor (``total`` is then None)
 
     @property
     def meta_key(self):
@@ -67,22 +69,27 @@ def order_by(resource, query, default=None):
     return result
 
 
-def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None, join=None):
-    """A page of ``resource``; ``join`` (table, on) narrows it to a relation's members."""
+def list_statements(resource, query, caller, *, where=(), default_order=None, join=None, columns=None):
+    """(rows, count, order keys) of a list: the statements before paging; ``join`` (table, on) narrows it to
+    a relation's members."""
     clauses = [*scope_clauses(resource, caller), *filter_clauses(resource, query, caller), *where]
-    condition = and_(*clauses) if clauses else None
     source = resource.table if join is None else resource.table.join(*join)
     count = select(func.count()).select_from(source)
-    rows = select(*resource.columns).select_from(source)
-    if condition is not None:
+    rows = select(*(columns or resource.columns)).select_from(source)
+    if clauses:
+        condition = and_(*clauses)
         count, rows = count.where(condition), rows.where(condition)
-    total = db.session.execute(count).scalar_one()
-    rows = db.session.execute(
-        rows.order_by(*order_by(resource, query, default_order)).limit(query.page_size).offset(query.offset)
-    ).all()
+    return rows, count, cursors.order_keys(order_by(resource, query, default_order))
+
+
+def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None, join=None):
+    """A page of ``resource`` (by number or by cursor) with everything its document needs."""
+    rows, count, keys = list_statements(resource, query, caller, where=where, default_order=default_order,
+                                        join=join)
+    rows, total, page = cursors.paginate(rows, count, keys, query)
     store = Store()
     complete(store, resource, rows, query, caller, dialect)
-    return Result(resource, rows, store, query, many=True, total=total)
+    return Result(resource, rows, store, query, many=True, total=total, cursor=page)
 
 
 def fetch_row(resource, id_, caller):
@@ -148,7 +155,7 @@ def complete_groups(store, groups, query, caller, dialect):
             limit = config["INCLUDE_MAX_RESOURCES"] + 1 if included else config["LINKAGE_MAX"]
             load_linkage(store, resource, relation, rows, limit, caller)
         load_computed(store, resource, rows, caller)
-        if dialect.panoptes:
+        if dialect.names_polymorphic_to_one:
             # Panoptes writes a polymorphic to-one (the owner) as an object with the target's name.
             for relation in resource.to_one:
                 if relation.polymorphic and relation.name not in hidden and relation.name not in query.include_tree:
@@ -159,7 +166,7 @@ def complete_groups(store, groups, query, caller, dialect):
 
 def fetch_members(relation, parent_id, query, caller, dialect):
     """A page of a polymorphic to-many relation's members, in the relation's order."""
-    total, pairs = relation.page(parent_id, caller, query.page_size, query.offset)
+    total, pairs, page = relation.page(parent_id, caller, query)
     store = Store()
     groups = []
     for type_name in relation.types:
@@ -169,7 +176,7 @@ def fetch_members(relation, parent_id, query, caller, dialect):
     complete_groups(store, groups, query, caller, dialect)
     mixed = [(t, store.row(t, i)) for t, i in pairs if store.row(t, i) is not None]
     return Result(RESOURCES[relation.types[0]], [row for _t, row in mixed], store, query, many=True, total=total,
-                  mixed=mixed, key=relation.link_type)
+                  mixed=mixed, key=relation.link_type, cursor=page)
 
 
 def _hidden_relations(resource, query):

@@ -91,6 +91,9 @@ class Resource:
         for name in self.sorts:
             attr = next((c for n, _f, c in self.attributes if n == name and c is not None), None)
             self.sort_columns[name] = attr if attr is not None else mapper.column_attrs[name].columns[0]
+            if self.sort_columns[name].nullable:
+                # a cursor compares key values; NULLs compare as neither, and rows would be skipped
+                raise TypeError(f"{self.type}: sort '{name}' is on a nullable column")
         self.read_only = {
             name for name, field, _c in self.attributes if field.dump_only
         } | {"id", "href", "type", "links"}
