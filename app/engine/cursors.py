@@ -66,13 +66,13 @@ def encode(secret, scope, values):
     return _serializer(secret).dumps([VERSION, scope, [_plain(v) for v in values]])
 
 
-def decode(secret, scope, text, parameter, width):
+def decode(secret, scope, text, parameter):
     """The Position ``text`` names, or a 400 naming ``parameter``."""
     if text == "":
         return Position()
     try:
         version, bound, values = _serializer(secret).loads(text)
-        if version != VERSION or not isinstance(values, list) or len(values) != width:
+        if version != VERSION or not isinstance(values, list):
             raise ValueError("stale")
         if bound != scope:
             raise ValueError("another list")
@@ -132,15 +132,17 @@ class CursorPage:
     has_next: bool
     first: list = None      # order key values of the first row (None: the page is empty)
     last: list = None
-    position: list = None   # the requested cursor's values, for the links of an empty page
 
     def links(self, query):
-        """(before text or None, after text or None): the cursors of the previous and the next page."""
-        encode_ = lambda values: encode(query.secret, query.cursor_scope, values)  # noqa: E731
-        head = self.first if self.first is not None else self.position
-        tail = self.last if self.last is not None else self.position
-        before = encode_(head) if self.has_prev and head is not None else None
-        after_ = encode_(tail) if self.has_next and tail is not None else None
+        """(before, after): the cursor texts of the previous and the next page, None where there is none.
+
+        An empty page has no rows to point from: its way back is the far edge ("" — the last page, for
+        an empty page after a cursor: nothing follows the cursor, so the last page ends at it).
+        """
+        if self.first is None:
+            return ("" if self.has_prev else None), ("" if self.has_next else None)
+        before = encode(query.secret, query.cursor_scope, self.first) if self.has_prev else None
+        after_ = encode(query.secret, query.cursor_scope, self.last) if self.has_next else None
         return before, after_
 
 
@@ -180,7 +182,7 @@ def paginate(rows, count, keys, query):
         has_prev, has_next = more, not position.edge
     else:
         has_prev, has_next = values is not None, more
-    page = CursorPage(has_prev, has_next, position=values)
+    page = CursorPage(has_prev, has_next)
     if found:
         page.first, page.last = list(found[0][-width:]), list(found[-1][-width:])
     return found, None, page

@@ -328,8 +328,8 @@ def page_info(result, ctx):
             "page": None, "page_size": query.page_size, "count": None, "include": query.include_names(),
             "page_count": None, "previous_page": None, "next_page": None,
             "first_href": page_href(ctx, query, cursor=("page[after]", "")),
-            "previous_href": page_href(ctx, query, cursor=("page[before]", before)) if before else None,
-            "next_href": page_href(ctx, query, cursor=("page[after]", after)) if after else None,
+            "previous_href": None if before is None else page_href(ctx, query, cursor=("page[before]", before)),
+            "next_href": None if after is None else page_href(ctx, query, cursor=("page[after]", after)),
             "last_href": page_href(ctx, query, cursor=("page[before]", "")),
         }
     total, size, page = result.total, query.page_size, query.page
