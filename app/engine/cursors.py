@@ -85,7 +85,8 @@ def decode(secret, scope, text, parameter):
 
 
 def order_keys(expressions):
-    """[(column, descending)] of ORDER BY expressions (columns, or their ``.asc()``/``.desc()``)."""
+    """[(column, descending)] of ORDER BY expressions (columns, or their ``.asc()``/``.desc()``), up to the
+    first primary key: it is unique, so what follows never decides, and a shorter key walks the index."""
     keys = []
     for expr in expressions:
         desc = False
@@ -93,6 +94,8 @@ def order_keys(expressions):
             desc = expr.modifier is operators.desc_op
             expr = expr.element
         keys.append((expr, desc))
+        if getattr(expr, "primary_key", False):
+            break
     return keys
 
 
