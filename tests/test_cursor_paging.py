@@ -201,3 +201,19 @@ def test_statements_do_not_grow_with_depth(client, shelf):
                 break
             response = get(client, relative(following), alice)
         assert len(counts) >= 3 and len(set(counts)) == 1, (url, counts)
+
+
+@pytest.mark.parametrize("dense", [2, 10**9])
+def test_sorted_member_lists_walk_either_index_alike(client, shelf, monkeypatch, dense):
+    """A sorted list of one collection's subjects reads along the link table (few members) or along the
+    subjects' sort index (many; here from 2 on): the same rows, in the same order, both ways."""
+    from app.engine import fetch
+
+    alice, made, subjects = shelf
+    monkeypatch.setattr(fetch, "DENSE_MEMBERS", dense)
+    for sort in ("-created_at", "updated_at"):
+        base = f"/api/subjects?collection_id={made[0]}&sort={sort}"
+        expected = [s["id"] for s in ok(get(client, base, alice))["data"]]
+        assert sorted(expected, key=int) == sorted(subjects, key=int)
+        seen, _docs = walk(client, base + "&page[size]=2&page[after]=", alice)
+        assert seen == expected

@@ -7,7 +7,7 @@ and runs even when that list is empty so that the count stays fixed.
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, literal, select
 
 from app.engine import cursors
 from app.engine.errors import ApiError
@@ -71,15 +71,61 @@ def order_by(resource, query, default=None):
 
 def list_statements(resource, query, caller, *, where=(), default_order=None, join=None, columns=None):
     """(rows, count, order keys) of a list: the statements before paging; ``join`` (table, on) narrows it to
-    a relation's members."""
-    clauses = [*scope_clauses(resource, caller), *filter_clauses(resource, query, caller), *where]
+    a relation's members.
+
+    A list filtered to one parent's members (``/subjects?collection_id=5``) becomes such a join too, its
+    id order read from the link table's member column (the same values) so that the (parent, member)
+    index gives the order. Where every member is visible and nothing else narrows the list, the count
+    reads the link table alone: its foreign key guarantees each row's member.
+    """
+    filters = dict(query.filters)
+    member_id = links = None    # links: (link table, its condition) when the list is one parent's members
+    keys = cursors.order_keys(order_by(resource, query, default_order))
+    if join is not None:
+        links = (join[0], where)
+    else:
+        for name, values in filters.items():
+            found = getattr(resource.filters[name], "join", None)
+            found = found(values, caller) if found else None
+            if found is not None:
+                link, member_id, condition = found
+                del filters[name]
+                links = (link, [condition])
+                if any(column is not resource.table.c.id for column, _d in keys) and _dense(link, condition):
+                    # Sorted, and many members: walk the target's (sort key, id) index and probe the link
+                    # table's (parent, member) index for each row, instead of sorting every member.
+                    where = [*where, exists().where(condition, member_id == resource.table.c.id)]
+                    member_id = None
+                else:
+                    join, where = (link, member_id == resource.table.c.id), [*where, condition]
+                break
+    scope = scope_clauses(resource, caller)
+    others = [*scope, *(resource.filters[name].clause(values, caller) for name, values in filters.items())]
+    clauses = [*others, *where]
     source = resource.table if join is None else resource.table.join(*join)
-    count = select(func.count()).select_from(source)
     rows = select(*(columns or resource.columns)).select_from(source)
     if clauses:
-        condition = and_(*clauses)
-        count, rows = count.where(condition), rows.where(condition)
-    return rows, count, cursors.order_keys(order_by(resource, query, default_order))
+        rows = rows.where(and_(*clauses))
+    if links is not None and not others:
+        count = select(func.count()).select_from(links[0])
+        count = count.where(and_(*links[1])) if links[1] else count
+    else:
+        count = select(func.count()).select_from(source)
+        count = count.where(and_(*clauses)) if clauses else count
+    if member_id is not None:
+        keys = [(member_id if column is resource.table.c.id else column, desc) for column, desc in keys]
+    return rows, count, keys
+
+
+# From this many members on, a sorted list of one parent's members walks the target's sort index.
+DENSE_MEMBERS = 1000
+
+
+def _dense(link, condition):
+    """Whether one parent has at least DENSE_MEMBERS members (one statement reading at most that many index
+    entries, run for every sorted member list so the statement count stays fixed)."""
+    head = select(literal(1)).select_from(link).where(condition).limit(DENSE_MEMBERS).subquery()
+    return db.session.execute(select(func.count()).select_from(head)).scalar_one() >= DENSE_MEMBERS
 
 
 def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None, join=None):
