@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 CLIENTS = tests/clients
 
-.PHONY: setup node browser serve test test-sqlite test-postgres fuzz-api bench bench-paging load
+.PHONY: setup node browser serve test test-sqlite test-postgres fuzz-api bench bench-paging bench-outside load
 
 setup: $(VENV)/.installed
 
@@ -65,6 +65,10 @@ bench-paging: setup
 	$(BIN)/python bench/paging_bench.py $(PAGING_ARGS) $(if $(BEFORE_ROOT),--before-root $(BEFORE_ROOT))
 	bash scripts/with-postgres.sh $(BIN)/python bench/paging_bench.py --database-env TEST_DATABASE_URL \
 		$(PAGING_ARGS) $(if $(BEFORE_ROOT),--before-root $(BEFORE_ROOT))
+
+# The collection list against flask-rest-jsonapi (own venv, pinned old stack) and a plain orjson app.
+bench-outside: setup
+	$(BIN)/python bench/outside_bench.py $(OUTSIDE_ARGS)
 
 # Mixed read/write load against gunicorn (2 and 4 workers) on a throw-away PostgreSQL cluster.
 load: setup

@@ -143,17 +143,19 @@ def seed_collections(n_collections, subjects_each, user_ids, group_ids, chunk=20
 class Server:
     """gunicorn with one sync worker on 127.0.0.1, an ephemeral port, serving ``server_app()``."""
 
-    def __init__(self, db_path, workers=1, root=ROOT, app_spec="bench.common:server_app()", env=None):
+    def __init__(self, db_path, workers=1, root=ROOT, app_spec="bench.common:server_app()", env=None,
+                 python=None, ready_path="/api/health"):
         """``root``, ``app_spec`` and ``env``: serve another checkout's code (``wsgi:app`` configured by
         ``env``), e.g. the main branch's, for a before/after comparison in one run."""
         self.db_path, self.workers = db_path, workers
         self.root, self.app_spec, self.env = root, app_spec, env or {}
+        self.python, self.ready_path = python or sys.executable, ready_path  # another venv's gunicorn
         self.proc = None
         self.port = None
 
     def __enter__(self):
         env = dict(os.environ, BENCH_DB_PATH=self.db_path, PYTHONPATH=self.root, **self.env)
-        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        gunicorn = os.path.join(os.path.dirname(self.python), "gunicorn")
         self.proc = subprocess.Popen(
             [gunicorn, "--bind", "127.0.0.1:0", "--workers", str(self.workers), "--worker-class", "sync",
              "--log-level", "info", "--chdir", self.root, self.app_spec],
@@ -190,7 +192,7 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                status, _h, _b = self.get("/api/health")
+                status, _h, _b = self.get(self.ready_path)
                 if status == 200:
                     return
             except OSError:
