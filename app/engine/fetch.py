@@ -165,11 +165,11 @@ def load_rows(store, resource, ids, caller):
 
 
 def load_computed(store, resource, rows, caller):
-    if not resource.computed:
+    if not resource.page_computed:
         return
     ids = [r[0] for r in rows]
-    per_type = store.computed.setdefault(resource.type, {n: {} for n in resource.computed})
-    for name, fn in resource.computed.items():
+    per_type = store.computed.setdefault(resource.type, {n: {} for n in resource.page_computed})
+    for name, fn in resource.page_computed.items():
         per_type[name].update(fn(ids, caller))
 
 
