@@ -102,14 +102,14 @@ def seed(app, n):
 
 def endpoints(ids):
     """(family, label, path with {id}, filter forms of {id}, sorts, key query (id, sort, position) → values)."""
-    from app.models import Collection, CollectionSubject as CS, ImageSetImage as ISI, SetItem, Subject, Image
+    from app.models import CollectionSubject as CS, Image, ImageSetImage as ISI, SetItem, Subject
 
     subjects, images = Subject.__table__, Image.__table__
 
     def link_key(table, parent):
         return lambda pid, sort, pos: select(table.c.id).where(parent == pid).order_by(table.c.id).offset(pos).limit(1)
 
-    def member_key(target, link, parent, member):
+    def member_key(target, parent, member):
         def query(pid, sort, pos):
             keys = []
             for item in filter(None, sort.split(",")):
@@ -124,17 +124,16 @@ def endpoints(ids):
                     .order_by(*keys).offset(pos).limit(1))
         return query
 
-    del Collection
     cs, isi, si = CS.__table__, ISI.__table__, SetItem.__table__
     return [
         ("collections", "subjects?collection_id", "/api/subjects", "collection_id", SUBJECT_SORTS,
-         member_key(subjects, cs, cs.c.collection_id, cs.c.subject_id)),
+         member_key(subjects, cs.c.collection_id, cs.c.subject_id)),
         ("collections", "relationships/subjects", "/api/collections/{id}/relationships/subjects", None, [""],
          link_key(cs, cs.c.collection_id)),
         ("collections", "related subjects", "/api/collections/{id}/subjects", None, [""],
          link_key(cs, cs.c.collection_id)),
         ("image_sets", "images?image_set_id", "/api/images", "image_set_id", [""],
-         member_key(images, isi, isi.c.image_set_id, isi.c.image_id)),
+         member_key(images, isi.c.image_set_id, isi.c.image_id)),
         ("image_sets", "relationships/images", "/api/collections/{cid}/image-sets/{id}/relationships/images", None,
          [""], link_key(isi, isi.c.image_set_id)),
         ("image_sets", "related images", "/api/collections/{cid}/image-sets/{id}/images", None, [""],
