@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 CLIENTS = tests/clients
 
-.PHONY: setup node browser serve test test-sqlite test-postgres fuzz-api bench load
+.PHONY: setup node browser serve test test-sqlite test-postgres fuzz-api bench bench-paging bench-outside load
 
 setup: $(VENV)/.installed
 
@@ -59,6 +59,18 @@ fuzz-api: setup
 
 bench: setup
 	$(BIN)/python bench/collections_bench.py
+
+# Pages of 100,000-member relations against 10-member ones, by number and by cursor, on SQLite then on a
+# throw-away PostgreSQL cluster; BEFORE_ROOT=/path/to/main-checkout adds that code's figures side by side.
+PAGING_ARGS ?=
+bench-paging: setup
+	$(BIN)/python bench/paging_bench.py $(PAGING_ARGS) $(if $(BEFORE_ROOT),--before-root $(BEFORE_ROOT))
+	bash scripts/with-postgres.sh $(BIN)/python bench/paging_bench.py --database-env TEST_DATABASE_URL \
+		$(PAGING_ARGS) $(if $(BEFORE_ROOT),--before-root $(BEFORE_ROOT))
+
+# The collection list against flask-rest-jsonapi (own venv, pinned old stack) and a plain orjson app.
+bench-outside: setup
+	$(BIN)/python bench/outside_bench.py $(OUTSIDE_ARGS)
 
 # Mixed read/write load against gunicorn (2 and 4 workers) on a throw-away PostgreSQL cluster.
 load: setup

@@ -12,10 +12,19 @@ def engine_options(app):
     PostgreSQL: a connection is pinged when taken from the pool, so the processes recover by themselves
     after the database restarts or a connection drops (requests in between get 503), and a connection
     attempt gives up after a few seconds instead of hanging.
+
+    JSON columns are decoded with orjson: reading 1,000 subject rows on SQLite takes 2.0 ms instead of 4.7
+    (docs/performance.md). Bodies are read with orjson too, so every stored value is one it reads back.
     """
+    import orjson
+
     url = app.config.get("SQLALCHEMY_DATABASE_URI") or ""
-    if url.startswith("postgresql") and "SQLALCHEMY_ENGINE_OPTIONS" not in app.config:
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    if "SQLALCHEMY_ENGINE_OPTIONS" in app.config:
+        return
+    options = {"json_deserializer": orjson.loads}
+    if url.startswith("postgresql"):
+        options.update({"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def init_app(app):

@@ -98,7 +98,8 @@ def collections():
             "id": str(cid),
             "attributes": {"created_at": _ts(r[1]), "updated_at": _ts(r[2]), "display_name": r[3], "name": r[4],
                            "description": r[5], "private": r[6], "favorite": r[7], "default_subject_src": src,
-                           "policies": []},
+                           "policies": [],
+                           "slug": f"{users[r[8]][3] if r[8] is not None else groups[r[9]][3]}/{r[4]}"},
             "relationships": {
                 "owner": _rel(url, "owner", owner),
                 "subjects": subject_rel,
@@ -147,7 +148,7 @@ def collections():
               "page_count": page_count, "previous_page": previous_page, "next_page": next_page,
               "first_href": href(1), "previous_href": href(previous_page) if previous_page else None,
               "next_href": href(next_page) if next_page else None, "last_href": href(max(page_count, 1))}
-    top_links = {"self": request.url}
+    top_links = {"self": request.url, "describedby": root + "/openapi.json"}
     for key, name in (("first", "first"), ("prev", "previous"), ("next", "next"), ("last", "last")):
         if paging[name + "_href"]:
             top_links[key] = paging[name + "_href"]

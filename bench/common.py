@@ -27,7 +27,8 @@ PANOPTES = "application/vnd.api+json; version=1"
 # -- the application ---------------------------------------------------------------------------
 
 def database_url(path):
-    return "sqlite:///" + path
+    """A database URL as it is, or a SQLite file's path as its URL."""
+    return path if "://" in path else "sqlite:///" + path
 
 
 def make_app(db_path, with_baseline=True):
@@ -142,17 +143,22 @@ def seed_collections(n_collections, subjects_each, user_ids, group_ids, chunk=20
 class Server:
     """gunicorn with one sync worker on 127.0.0.1, an ephemeral port, serving ``server_app()``."""
 
-    def __init__(self, db_path, workers=1):
+    def __init__(self, db_path, workers=1, root=ROOT, app_spec="bench.common:server_app()", env=None,
+                 python=None, ready_path="/api/health"):
+        """``root``, ``app_spec`` and ``env``: serve another checkout's code (``wsgi:app`` configured by
+        ``env``), e.g. the main branch's, for a before/after comparison in one run."""
         self.db_path, self.workers = db_path, workers
+        self.root, self.app_spec, self.env = root, app_spec, env or {}
+        self.python, self.ready_path = python or sys.executable, ready_path  # another venv's gunicorn
         self.proc = None
         self.port = None
 
     def __enter__(self):
-        env = dict(os.environ, BENCH_DB_PATH=self.db_path, PYTHONPATH=ROOT)
-        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        env = dict(os.environ, BENCH_DB_PATH=self.db_path, PYTHONPATH=self.root, **self.env)
+        gunicorn = os.path.join(os.path.dirname(self.python), "gunicorn")
         self.proc = subprocess.Popen(
             [gunicorn, "--bind", "127.0.0.1:0", "--workers", str(self.workers), "--worker-class", "sync",
-             "--log-level", "info", "--chdir", ROOT, "bench.common:server_app()"],
+             "--log-level", "info", "--chdir", self.root, self.app_spec],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
         deadline = time.monotonic() + 30
@@ -186,7 +192,7 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                status, _h, _b = self.get("/api/health")
+                status, _h, _b = self.get(self.ready_path)
                 if status == 200:
                     return
             except OSError:
@@ -194,11 +200,14 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError("the server did not answer /api/health")
 
-    def get(self, path, accept=JSONAPI):
+    def get(self, path, accept=JSONAPI, token=None):
         """One GET on a fresh connection (gunicorn's sync worker closes it after each response)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Accept": accept}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         try:
-            conn.request("GET", path, headers={"Accept": accept})
+            conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             body = response.read()
             return response.status, dict(response.getheaders()), body

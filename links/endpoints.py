@@ -6,21 +6,19 @@
   with linkage bodies and JSON:API's idempotent semantics.
 * ``GET …/<rel>``: the related resources themselves.
 """
-from flask import current_app, request
-from sqlalchemy import and_, func, select
+from flask import request
 
 from app.auth import current_caller
-from app.engine import params
+from app.engine import cursors
 from app.engine.body import read_json
 from app.engine.documents import linkage_document, page_info
 from app.engine.errors import ApiError, combine, not_found
-from app.engine.fetch import Result, Store, fetch_list, fetch_members, fetch_one, fetch_row
+from app.engine.fetch import Result, Store, fetch_list, fetch_members, fetch_one, fetch_row, list_statements
 from app.engine.http import (
-    context, dialect, no_content, respond, respond_result, require_caller, show_response,
+    context, dialect, no_content, parse_query, respond, respond_result, require_caller, show_response,
 )
 from app.engine.registry import RESOURCES
 from app.engine.routes import Route, add_route
-from app.extensions import db
 from app.operations import ADD, DROP, REPLACE, Operation, Precondition, Processor
 
 
@@ -47,13 +45,13 @@ class RelationViews:
             return respond_result(fetch_members(relation, id, query, caller, dialect()))
         if relation.many:
             target = RESOURCES[relation.types[0]]
-            query = params.parse(request.args, target, dialect(), current_app.config)
+            query = parse_query(target)
             clause, order, join = relation.related_clause(id)
             result = fetch_list(target, query, caller, dialect(), where=[clause], default_order=order, join=join)
             return respond_result(result)
         link = relation.linkage(row, resource.index)
         target = RESOURCES[link[0] if link else relation.types[0]]
-        query = params.parse(request.args, target, dialect(), current_app.config, listing=False)
+        query = parse_query(target, listing=False)
         result = fetch_one(target, link[1], query, caller, dialect()) if link else None
         if result is None:
             result = Result(target, [], Store(), query, many=False, total=0)
@@ -62,7 +60,7 @@ class RelationViews:
     def _members_query(self, relation):
         """Paging, fields and include for a polymorphic relation's members (their order is the relation's).
         Parameters are checked against the first member type; the member types share their fields."""
-        query = params.parse(request.args, RESOURCES[relation.types[0]], dialect(), current_app.config)
+        query = parse_query(RESOURCES[relation.types[0]])
         if query.filters or query.sort_text:
             raise ApiError(400, f"The members of {relation.name} come in their own order and cannot be sorted "
                            "or filtered.", parameter="sort" if query.sort_text else "filter",
@@ -80,30 +78,20 @@ class RelationViews:
         if not relation.many:
             doc = linkage_document(relation, url, None, ctx, to_one=relation.linkage(row, resource.index))
             return respond(doc)
-        if relation.polymorphic:
-            query = params.parse(request.args, RESOURCES[relation.types[0]], dialect(), current_app.config)
-            self._paging_only(query)
-            total, pairs = relation.page(id, caller, query.page_size, query.offset)
-            result = Result(RESOURCES[relation.types[0]], pairs, None, query, many=True, total=total)
-            paging = page_info(result, ctx, panoptes=False)
-            return respond(linkage_document(relation, url, pairs, ctx, paging=paging))
         target = RESOURCES[relation.types[0]]
-        query = params.parse(request.args, target, dialect(), current_app.config)
+        query = parse_query(target)
         self._paging_only(query)
-        clause, order, join = relation.related_clause(id)
-        conditions = [clause]
-        scope = target.policy.scope(caller, target)
-        if scope is not None:
-            conditions.append(scope)
-        source = target.table if join is None else target.table.join(*join)
-        total = db.session.execute(select(func.count()).select_from(source).where(and_(*conditions))).scalar_one()
-        ids = db.session.scalars(
-            select(target.table.c.id).select_from(source).where(and_(*conditions))
-            .order_by(*order, target.table.c.id)
-            .limit(query.page_size).offset(query.offset)
-        ).all()
-        paging = page_info(Result(target, ids, None, query, many=True, total=total), ctx, panoptes=False)
-        return respond(linkage_document(relation, url, ids, ctx, paging=paging))
+        if relation.polymorphic:
+            total, ids, page = relation.page(id, caller, query)
+        else:
+            clause, order, join = relation.related_clause(id)
+            rows, count, keys = list_statements(target, query, caller, where=[clause], default_order=order,
+                                                join=join, columns=[target.table.c.id])
+            rows, total, page = cursors.paginate(rows, count, keys, query)
+            ids = [row[0] for row in rows]
+        paging = page_info(Result(target, ids, None, query, many=True, total=total, cursor=page), ctx)
+        doc = linkage_document(relation, url, ids, ctx, paging=paging, cursor_paged=page is not None)
+        return respond(doc, profiles=(cursors.PROFILE,) if page is not None else ())
 
     @staticmethod
     def _paging_only(query):

@@ -42,11 +42,10 @@ def default_subject_src(ids, caller):
     return {cid: first_location_url(locations) for cid, locations in rows}
 
 
-def collection_slugs(ids, caller):
-    """``<owner login or group name>/<name>``, read from the current rows so renames show at once."""
-    rows = db.session.execute(select(Collection.id, owner_name(Collection), Collection.name)
-                              .where(Collection.id.in_(ids)))
-    return {cid: f"{owner}/{name}" for cid, owner, name in rows}
+def collection_slug():
+    """``<owner login or group name>/<name>``, read with the row (one more column, not one more statement),
+    from the current rows so renames show at once."""
+    return owner_name(Collection).concat("/").concat(Collection.name)
 
 
 def slug_filter(values, caller):
@@ -78,7 +77,7 @@ class Collections(Resource):
     }
     sorts = ("display_name", "created_at", "updated_at")
     computed = {"default_subject_src": default_subject_src, "policies": collection_policies,
-                "slug": collection_slugs}
+                "slug": collection_slug()}
 
     def prepare(self, write):
         if write.creating:

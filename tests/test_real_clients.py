@@ -80,6 +80,11 @@ def test_panoptes_client_end_to_end(app, client, people, live_server):
     out = run_node("panoptes.js", {"API_BASE": live_server.base_url, "API_TOKEN": alice.token,
                                    "SUBJECT_IDS": ",".join([s1, s2, s3, s4])})
 
+    # 10. paging by cursor through the next_href of each page
+    assert len(out["all_ids"]) >= 2 and out["cursor_ids"] == out["all_ids"]
+    assert out["cursor_pages"] == len(out["all_ids"])
+    assert all("page[after]=" in href for href in out["cursor_hrefs"][:-1]) and out["cursor_hrefs"][-1] is None
+
     # 1. list: owner filter, page size, sort, include=owner
     assert [c["id"] for c in out["page1"]] == [first, second]
     assert [c["display_name"] for c in out["page1"]] == ["A flowers", "B trees"]

@@ -20,6 +20,22 @@ class Dialect:
     links_by_key = False             # …/links/<rel> takes {"<rel>": ids} adds and removes by ids in the URL
     atomic_operations = True         # POST /api/operations is served
     owner_objects = False            # a polymorphic to-one is written as an object naming its target
+    # page links: the numbered-page parameters, whether the size is named when it is the default, whether
+    # links are absolute (else relative to the API root) and carry sparse fieldsets
+    page_number_key, page_size_key = "page[number]", "page[size]"
+    page_size_always = True
+    absolute_links = True
+    fields_in_page_links = True
+
+    def filter_key(self, name, key_as_sent):
+        """The name a filter has in this dialect's page links."""
+        return f"filter[{name}]"
+
+    def content_type_for(self, profiles=()):
+        """The response media type, naming the profiles applied (JSON:API 1.1 §profiles)."""
+        if not profiles:
+            return self.content_type
+        return f'{self.content_type}; profile="{" ".join(profiles)}"'
 
     def requires_if_match(self, method):
         return False
@@ -130,6 +146,17 @@ class PanoptesDialect(Dialect):
     links_by_key = True
     atomic_operations = False
     owner_objects = True
+    page_number_key, page_size_key = "page", "page_size"
+    page_size_always = False
+    absolute_links = False
+    fields_in_page_links = False
+
+    def filter_key(self, name, key_as_sent):
+        return key_as_sent
+
+    def content_type_for(self, profiles=()):
+        # Panoptes clients compare the media type whole; the profile shows in the page hrefs it builds
+        return self.content_type
 
     def requires_if_match(self, method):
         return method in ("PUT", "DELETE")

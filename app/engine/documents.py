@@ -168,10 +168,8 @@ def jsonapi_document(result, ctx, meta=None):
     links = {"self": ctx.self_url, "describedby": ctx.root + "/openapi.json"}
     doc_meta = dict(meta or {})
     if result.many:
-        paging = page_info(result, ctx, panoptes=False)
-        # Unavailable page links are left out (JSON:API allows null or absent; the schema wants absent).
-        names = {"first": "first", "prev": "previous", "next": "next", "last": "last"}
-        links.update({k: paging[v + "_href"] for k, v in names.items() if paging[v + "_href"]})
+        paging = page_info(result, ctx)
+        links.update(page_links(paging, result.cursor is not None))
         doc_meta[result.meta_key] = paging
     doc["links"] = links
     doc_meta["link_templates"] = jsonapi_link_templates(types, ctx.root)
@@ -179,7 +177,7 @@ def jsonapi_document(result, ctx, meta=None):
     return doc
 
 
-def linkage_document(relation, url, ids, ctx, paging=None, to_one=None):
+def linkage_document(relation, url, ids, ctx, paging=None, to_one=None, cursor_paged=False):
     """Primary data of a relationship endpoint (of the resource at ``url``): resource identifiers."""
     doc = {"jsonapi": JSONAPI_VERSION}
     if relation.polymorphic and relation.many:
@@ -191,9 +189,7 @@ def linkage_document(relation, url, ids, ctx, paging=None, to_one=None):
         doc["data"] = None if to_one is None else {"type": to_one[0], "id": str(to_one[1])}
     links = {"self": ctx.self_url, "related": f"{url}/{relation.name}", "describedby": ctx.root + "/openapi.json"}
     if paging:
-        pages = {"first": paging["first_href"], "prev": paging["previous_href"],
-                 "next": paging["next_href"], "last": paging["last_href"]}
-        links.update({k: v for k, v in pages.items() if v})
+        links.update(page_links(paging, cursor_paged))
         doc["meta"] = {relation.link_type: paging}
     doc["links"] = links
     return doc
@@ -266,7 +262,7 @@ def panoptes_document(result, ctx, meta=None):
     if result.query.include:
         doc["linked"] = linked
     doc_meta = dict(meta or {})
-    doc_meta[result.meta_key] = page_info(result, ctx, panoptes=True)
+    doc_meta[result.meta_key] = page_info(result, ctx)
     doc["meta"] = doc_meta
     return doc
 
@@ -277,40 +273,65 @@ def _encode(pairs):
     return "&".join(f"{quote(k, safe='[]')}={quote(str(v), safe=',')}" for k, v in pairs)
 
 
-def page_href(ctx, query, page, panoptes):
-    size_default = ctx.config["PAGE_SIZE_DEFAULT"]
+def page_href(ctx, query, page=None, cursor=None):
+    """The link to another page of this list: numbered (``page``), or by cursor (``cursor``: a
+    ("page[after]" or "page[before]", cursor text) pair, the text empty for the first or the last page)."""
+    dialect = ctx.dialect
     pairs = []
-    if panoptes:
-        if page != 1:
-            pairs.append(("page", page))
-        if query.page_size != size_default:
-            pairs.append(("page_size", query.page_size))
-    else:
-        pairs.append(("page[number]", page))
+    if cursor is not None:
         pairs.append(("page[size]", query.page_size))
+        pairs.append(cursor)
+    else:
+        if dialect.page_size_always or page != 1:
+            pairs.append((dialect.page_number_key, page))
+        if dialect.page_size_always or query.page_size != ctx.config["PAGE_SIZE_DEFAULT"]:
+            pairs.append((dialect.page_size_key, query.page_size))
     if query.include:
         pairs.append(("include", ",".join(query.include_names())))
-    if not panoptes:
+    if dialect.fields_in_page_links:
         for type_name, names in query.fields.items():
             pairs.append((f"fields[{type_name}]", ",".join(sorted(names))))
     if query.sort_text:
         pairs.append(("sort", query.sort_text))
     for name, key, value in query.filter_forms:
-        pairs.append((key if panoptes else f"filter[{name}]", value))
+        pairs.append((dialect.filter_key(name, key), value))
     text = _encode(pairs)
-    base = ctx.path if panoptes else ctx.root + ctx.path
+    base = ctx.root + ctx.path if dialect.absolute_links else ctx.path
     return base + ("?" + text if text else "")
 
 
-def page_info(result, ctx, panoptes):
+def page_links(paging, cursor_paged):
+    """Top-level ``links`` of a list from its paging meta: page links that do not exist are left out (the
+    JSON:API schema wants them absent), but a cursor page keeps ``prev`` and ``next`` as null, as the cursor
+    pagination profile requires."""
+    names = {"first": "first", "prev": "previous", "next": "next", "last": "last"}
+    links = {k: paging[v + "_href"] for k, v in names.items() if paging[v + "_href"]}
+    if cursor_paged:
+        links.setdefault("prev", None)
+        links.setdefault("next", None)
+    return links
+
+
+def page_info(result, ctx):
     query = result.query
     if not result.many:
         href = result.resource.row_path(result.rows[0]) if result.rows else ctx.path
-        if not panoptes:
+        if ctx.dialect.absolute_links:
             href = ctx.root + href
         return {"page": 1, "page_size": query.page_size, "count": len(result.rows), "include": query.include_names(),
                 "page_count": 1, "previous_page": None, "next_page": None, "first_href": href,
                 "previous_href": None, "next_href": None, "last_href": href}
+    if result.cursor is not None:
+        # no page numbers and no count: the count would read every matching row (docs/decisions.md)
+        before, after = result.cursor.links(query)
+        return {
+            "page": None, "page_size": query.page_size, "count": None, "include": query.include_names(),
+            "page_count": None, "previous_page": None, "next_page": None,
+            "first_href": page_href(ctx, query, cursor=("page[after]", "")),
+            "previous_href": None if before is None else page_href(ctx, query, cursor=("page[before]", before)),
+            "next_href": None if after is None else page_href(ctx, query, cursor=("page[after]", after)),
+            "last_href": page_href(ctx, query, cursor=("page[before]", "")),
+        }
     total, size, page = result.total, query.page_size, query.page
     page_count = math.ceil(total / size) if total else 0
     previous_page = min(page - 1, page_count) if page > 1 and page_count else None
@@ -323,8 +344,8 @@ def page_info(result, ctx, panoptes):
         "page_count": page_count,
         "previous_page": previous_page,
         "next_page": next_page,
-        "first_href": page_href(ctx, query, 1, panoptes),
-        "previous_href": page_href(ctx, query, previous_page, panoptes) if previous_page else None,
-        "next_href": page_href(ctx, query, next_page, panoptes) if next_page else None,
-        "last_href": page_href(ctx, query, max(page_count, 1), panoptes),
+        "first_href": page_href(ctx, query, 1),
+        "previous_href": page_href(ctx, query, previous_page) if previous_page else None,
+        "next_href": page_href(ctx, query, next_page) if next_page else None,
+        "last_href": page_href(ctx, query, max(page_count, 1)),
     }

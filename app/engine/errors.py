@@ -5,7 +5,7 @@ class ApiError(Exception):
     """A 4xx (or 503) answer. ``pointer``/``parameter``/``header`` say where the problem is."""
 
     def __init__(self, status, detail, *, title=None, code=None, pointer=None, parameter=None,
-                 header=None, headers=None, errors=None):
+                 header=None, headers=None, errors=None, type_link=None, meta=None):
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -16,6 +16,8 @@ class ApiError(Exception):
         self.header = header
         self.headers = headers or {}
         self.extra = errors or []  # further ApiError objects reported in the same response
+        self.type_link = type_link  # JSON:API 1.1 ``links.type``: a URI naming the kind of error (profiles)
+        self.meta = meta
 
     def objects(self):
         return [self, *self.extra]
@@ -30,6 +32,10 @@ class ApiError(Exception):
             obj["source"] = {"parameter": self.parameter}
         elif self.header is not None:
             obj["source"] = {"header": self.header}
+        if self.type_link:
+            obj["links"] = {"type": self.type_link}
+        if self.meta:
+            obj["meta"] = self.meta
         return obj
 
     def panoptes(self):

@@ -7,8 +7,9 @@ and runs even when that list is empty so that the count stays fixed.
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, literal, select
 
+from app.engine import cursors
 from app.engine.errors import ApiError
 from app.engine.registry import RESOURCES
 from app.extensions import db
@@ -42,6 +43,7 @@ class Result:
     total: int = 0
     mixed: list = None     # primary data of several types: [(type, row), …] (a polymorphic relation's members)
     key: str = None        # the name paging meta goes under, when not the resource's type
+    cursor: object = None  # a cursors.CursorPage when the list is paged by cursor (``total`` is then None)
 
     @property
     def meta_key(self):
@@ -67,22 +69,73 @@ def order_by(resource, query, default=None):
     return result
 
 
-def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None, join=None):
-    """A page of ``resource``; ``join`` (table, on) narrows it to a relation's members."""
-    clauses = [*scope_clauses(resource, caller), *filter_clauses(resource, query, caller), *where]
-    condition = and_(*clauses) if clauses else None
+def list_statements(resource, query, caller, *, where=(), default_order=None, join=None, columns=None):
+    """(rows, count, order keys) of a list: the statements before paging; ``join`` (table, on) narrows it to
+    a relation's members.
+
+    A list filtered to one parent's members (``/subjects?collection_id=5``) becomes such a join too, its
+    id order read from the link table's member column (the same values) so that the (parent, member)
+    index gives the order. Where every member is visible and nothing else narrows the list, the count
+    reads the link table alone: its foreign key guarantees each row's member.
+    """
+    filters = dict(query.filters)
+    member_id = links = None    # links: (link table, its condition) when the list is one parent's members
+    keys = cursors.order_keys(order_by(resource, query, default_order))
+    if join is not None:
+        links = (join[0], where)
+    else:
+        for name, values in filters.items():
+            found = getattr(resource.filters[name], "join", None)
+            found = found(values, caller) if found else None
+            if found is not None:
+                link, member_id, condition = found
+                del filters[name]
+                links = (link, [condition])
+                if any(column is not resource.table.c.id for column, _d in keys) and _dense(link, condition):
+                    # Sorted, and many members: walk the target's (sort key, id) index and probe the link
+                    # table's (parent, member) index for each row, instead of sorting every member.
+                    where = [*where, exists().where(condition, member_id == resource.table.c.id)]
+                    member_id = None
+                else:
+                    join, where = (link, member_id == resource.table.c.id), [*where, condition]
+                break
+    scope = scope_clauses(resource, caller)
+    others = [*scope, *(resource.filters[name].clause(values, caller) for name, values in filters.items())]
+    clauses = [*others, *where]
     source = resource.table if join is None else resource.table.join(*join)
-    count = select(func.count()).select_from(source)
-    rows = select(*resource.columns).select_from(source)
-    if condition is not None:
-        count, rows = count.where(condition), rows.where(condition)
-    total = db.session.execute(count).scalar_one()
-    rows = db.session.execute(
-        rows.order_by(*order_by(resource, query, default_order)).limit(query.page_size).offset(query.offset)
-    ).all()
+    rows = select(*(columns or resource.columns)).select_from(source)
+    if clauses:
+        rows = rows.where(and_(*clauses))
+    if links is not None and not others:
+        count = select(func.count()).select_from(links[0])
+        count = count.where(and_(*links[1])) if links[1] else count
+    else:
+        count = select(func.count()).select_from(source)
+        count = count.where(and_(*clauses)) if clauses else count
+    if member_id is not None:
+        keys = [(member_id if column is resource.table.c.id else column, desc) for column, desc in keys]
+    return rows, count, keys
+
+
+# From this many members on, a sorted list of one parent's members walks the target's sort index.
+DENSE_MEMBERS = 1000
+
+
+def _dense(link, condition):
+    """Whether one parent has at least DENSE_MEMBERS members (one statement reading at most that many index
+    entries, run for every sorted member list so the statement count stays fixed)."""
+    head = select(literal(1)).select_from(link).where(condition).limit(DENSE_MEMBERS).subquery()
+    return db.session.execute(select(func.count()).select_from(head)).scalar_one() >= DENSE_MEMBERS
+
+
+def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None, join=None):
+    """A page of ``resource`` (by number or by cursor) with everything its document needs."""
+    rows, count, keys = list_statements(resource, query, caller, where=where, default_order=default_order,
+                                        join=join)
+    rows, total, page = cursors.paginate(rows, count, keys, query)
     store = Store()
     complete(store, resource, rows, query, caller, dialect)
-    return Result(resource, rows, store, query, many=True, total=total)
+    return Result(resource, rows, store, query, many=True, total=total, cursor=page)
 
 
 def fetch_row(resource, id_, caller):
@@ -112,11 +165,11 @@ def load_rows(store, resource, ids, caller):
 
 
 def load_computed(store, resource, rows, caller):
-    if not resource.computed:
+    if not resource.page_computed:
         return
     ids = [r[0] for r in rows]
-    per_type = store.computed.setdefault(resource.type, {n: {} for n in resource.computed})
-    for name, fn in resource.computed.items():
+    per_type = store.computed.setdefault(resource.type, {n: {} for n in resource.page_computed})
+    for name, fn in resource.page_computed.items():
         per_type[name].update(fn(ids, caller))
 
 
@@ -159,7 +212,7 @@ def complete_groups(store, groups, query, caller, dialect):
 
 def fetch_members(relation, parent_id, query, caller, dialect):
     """A page of a polymorphic to-many relation's members, in the relation's order."""
-    total, pairs = relation.page(parent_id, caller, query.page_size, query.offset)
+    total, pairs, page = relation.page(parent_id, caller, query)
     store = Store()
     groups = []
     for type_name in relation.types:
@@ -169,7 +222,7 @@ def fetch_members(relation, parent_id, query, caller, dialect):
     complete_groups(store, groups, query, caller, dialect)
     mixed = [(t, store.row(t, i)) for t, i in pairs if store.row(t, i) is not None]
     return Result(RESOURCES[relation.types[0]], [row for _t, row in mixed], store, query, many=True, total=total,
-                  mixed=mixed, key=relation.link_type)
+                  mixed=mixed, key=relation.link_type, cursor=page)
 
 
 def _hidden_relations(resource, query):

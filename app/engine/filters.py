@@ -81,7 +81,7 @@ class MemberOf(Filter):
     def __init__(self, relation):
         self.relation = relation
 
-    def clause(self, values, caller):
+    def _visible_parents(self, values, caller):
         from sqlalchemy import select
 
         rel = self.relation
@@ -90,7 +90,23 @@ class MemberOf(Filter):
         scope = parent.policy.scope(caller, parent)
         if scope is not None:
             visible_parents = visible_parents & rel.parent_column.in_(select(parent.table.c.id).where(scope))
+        return visible_parents
+
+    def clause(self, values, caller):
+        from sqlalchemy import select
+
+        rel = self.relation
+        visible_parents = self._visible_parents(values, caller)
         if not rel.link_table:
             return visible_parents
         target = rel.targets()[0]
         return target.table.c.id.in_(select(rel.member_column).where(visible_parents))
+
+    def join(self, values, caller):
+        """(link table, member column, condition on the link table) listing one parent's members by a join,
+        or None. With one parent, a link row is one member (the pair is unique), so the list walks the link
+        table's (parent, member) index in member order instead of collecting every member id first."""
+        rel = self.relation
+        if not rel.link_table or len(values) != 1:
+            return None
+        return rel.member_column.table, rel.member_column, self._visible_parents(values, caller)

@@ -10,7 +10,8 @@ from app.engine.documents import Context
 from app.engine.errors import ApiError
 from app.engine.dialects import JSONAPI_DIALECT
 from app.engine.fetch import fetch_one
-from app.engine import params
+from app.engine import cursors, params
+from app.engine.negotiation import requested_profiles
 
 
 def dialect():
@@ -68,10 +69,10 @@ def document(result, meta=None):
     return ctx.dialect.render(result, ctx, meta)
 
 
-def respond(doc, status=200, headers=None, version=None):
-    """Serialise ``doc``; GETs get an ETag and may become a 304."""
+def respond(doc, status=200, headers=None, version=None, profiles=()):
+    """Serialise ``doc``; GETs get an ETag and may become a 304. ``profiles``: the JSON:API profiles applied."""
     body = orjson.dumps(doc)
-    response = Response(body, status=status, content_type=dialect().content_type)
+    response = Response(body, status=status, content_type=dialect().content_type_for(profiles))
     if headers:
         response.headers.update(headers)
     if status in (200, 201):
@@ -91,7 +92,8 @@ def respond_result(result, status=200, headers=None, meta=None):
     if not result.many and result.rows:
         row = result.rows[0]
         version = version_tag(result.resource.type, row[0], row[1])
-    return respond(document(result, meta), status=status, headers=headers, version=version)
+    profiles = (cursors.PROFILE,) if result.cursor is not None else ()
+    return respond(document(result, meta), status=status, headers=headers, version=version, profiles=profiles)
 
 
 def no_content():
@@ -101,7 +103,10 @@ def no_content():
 
 
 def parse_query(resource, listing=True):
-    return params.parse(request.args, resource, dialect(), current_app.config, listing=listing)
+    """The request's query parameters for ``resource`` (a list of it when ``listing``)."""
+    return params.parse(request.args, resource, dialect(), current_app.config, listing=listing,
+                        path=request.path, cursor_requested=cursors.PROFILE in requested_profiles(
+                            request.headers.get("Accept")))
 
 
 def show_response(resource, id_, status=200, headers=None, query=None, location=False, meta=None):

@@ -114,3 +114,14 @@ def extensions(header):
         if mime == JSONAPI and q > 0 and "ext" in params:
             found.update(params["ext"].split())
     return found
+
+
+def requested_profiles(header):
+    """The profile URIs the JSON:API media ranges of an Accept header ask for (unknown ones are ignored by
+    the caller, as JSON:API requires)."""
+    found = set()
+    for text in split_header(header or ""):
+        mime, params, q = parse_media_range(text)
+        if mime == JSONAPI and q > 0 and "profile" in params:
+            found.update(params["profile"].split())
+    return found

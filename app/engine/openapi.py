@@ -11,6 +11,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow_jsonapi.fields import Relationship
 
+from app.engine.cursors import PROFILE as CURSOR_PROFILE
 from app.engine.negotiation import ATOMIC_CT, JSONAPI, PANOPTES_CT as PANOPTES
 from app.engine.registry import RESOURCES
 from app.engine.routes import route_of
@@ -251,7 +252,13 @@ class Builder:
             params.append({"name": name, "in": "query", "schema": {"type": "integer", "minimum": 1}})
         for name in ("page_size", "page[size]"):
             params.append({"name": name, "in": "query", "schema": {"type": "integer", "minimum": 1},
-                           "description": "Larger than the maximum is clamped (meta shows the size used)."})
+                           "description": "Larger than the maximum is clamped (meta shows the size used); with "
+                                          "a cursor it is a 400 (max-size-exceeded)."})
+        for name, where in (("page[after]", "after"), ("page[before]", "before")):
+            params.append({"name": name, "in": "query", "schema": {"type": "string"},
+                           "description": f"Cursor paging (profile {CURSOR_PROFILE}): the page {where} this "
+                                          "cursor, taken from a page's links; empty for the first (after) or the "
+                                          "last (before) page. Not with page/page[number]."})
         for name in sorted(resource.filters):
             params.append({"name": f"filter[{name}]", "in": "query", "schema": {"type": "string"},
                            "description": "Comma list of values"})

@@ -2,7 +2,8 @@
 import re
 from dataclasses import dataclass, field
 
-from app.engine.errors import bad_parameter
+from app.engine import cursors
+from app.engine.errors import ApiError, bad_parameter
 
 FAMILY = re.compile(r"^([A-Za-z0-9_@:-]+)(?:\[([^\[\]]*)\])?$")
 LOWER_ONLY = re.compile(r"^[a-z]+$")
@@ -22,6 +23,12 @@ class Query:
     filters: dict = field(default_factory=dict)        # {"owner": ["alice"]}
     filter_forms: list = field(default_factory=list)   # [(name, key as sent, value)] for page links
     explicit_page_size: bool = False
+    # cursor paging (app/engine/cursors.py): the Positions of page[after] / page[before], or None
+    cursor_mode: bool = False
+    after: object = None
+    before: object = None
+    cursor_scope: str = ""     # what this list's cursors are bound to (path, order, filters)
+    secret: str = ""
 
     @property
     def offset(self):
@@ -59,11 +66,25 @@ def split_list(value):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def parse(args, resource, dialect, config, *, listing=True):
-    """Read ``args`` (a MultiDict) for ``resource``; raise ApiError naming the first bad parameter."""
+CURSOR_KEYS = ("page[after]", "page[before]")
+NUMBER_KEYS = ("page", "page[number]")
+
+
+def parse(args, resource, dialect, config, *, listing=True, path="", cursor_requested=False):
+    """Read ``args`` (a MultiDict) for ``resource``; raise ApiError naming the first bad parameter.
+
+    A list is paged by cursor when the request names ``page[after]`` or ``page[before]`` (an empty value:
+    the first or the last page), or when its Accept asks for the cursor pagination profile and it names
+    no page number; else by page number, as always. ``path`` is the list's path, which cursors are bound to.
+    """
     q = Query(page_size=config["PAGE_SIZE_DEFAULT"])
-    panoptes = dialect.panoptes
-    page_number = page_size = None
+    cursor_keys = [k for k in CURSOR_KEYS if k in args]
+    numbers = [k for k in NUMBER_KEYS if k in args]
+    q.cursor_mode = listing and bool(cursor_keys or (cursor_requested and not numbers))
+    if q.cursor_mode and numbers:
+        raise bad_parameter(numbers[0], f"'{numbers[0]}' and '{cursor_keys[0]}' do not go together: a page "
+                            "is named by a cursor or by a number.")
+    page_number = page_size = size_key = None
     for key in args.keys():
         values = args.getlist(key)
         value = values[-1]
@@ -76,19 +97,25 @@ def parse(args, resource, dialect, config, *, listing=True):
         if key in IGNORED:
             continue
         if key == "include":
-            _parse_include(q, value, resource, panoptes, config)
+            _parse_include(q, value, resource, dialect, config)
         elif base == "fields" and member is not None:
             _parse_fields(q, member, value, key)
         elif key == "sort":
             if listing:
-                _parse_sort(q, value, resource)
+                _parse_sort(q, value, resource, q.cursor_mode)
         elif key in ("page", "page[number]"):
             page_number = _positive_int(key, value, MAX_PAGE)
         elif key in ("page_size", "page[size]"):
-            page_size = _positive_int(key, value)
+            page_size, size_key = _positive_int(key, value), key
+        elif key in CURSOR_KEYS:
+            if not listing:
+                raise bad_parameter(key, f"'{key}' only applies to lists.")
+        elif key == "page[offset]":
+            raise bad_parameter(key, "Pages are named by 'page[number]' (or by cursor: 'page[after]', "
+                                "'page[before]'), not by offset.")
         elif base == "filter" and member:
             _add_filter(q, member, key, value, resource, listing)
-        elif member is None and key in resource.filters and (panoptes or not LOWER_ONLY.match(key)):
+        elif member is None and key in resource.filters and (dialect.bare_filters or not LOWER_ONLY.match(key)):
             _add_filter(q, key, key, value, resource, listing)
         else:
             if member is None and key in resource.filters:
@@ -98,9 +125,16 @@ def parse(args, resource, dialect, config, *, listing=True):
             raise bad_parameter(key, detail)
     if page_number is not None:
         q.page = page_number
+    maximum = config["PAGE_SIZE_MAX"]
     if page_size is not None:
+        if q.cursor_mode and page_size > maximum:
+            # the profile's limit is an error, not the clamp of numbered pages
+            raise ApiError(400, f"'{size_key}' must be at most {maximum}.", code="invalid_parameter",
+                           parameter=size_key, type_link=cursors.MAX_SIZE_EXCEEDED, meta={"page": {"maxSize": maximum}})
         q.explicit_page_size = True
-        q.page_size = min(page_size, config["PAGE_SIZE_MAX"])
+        q.page_size = min(page_size, maximum)
+    if q.cursor_mode:
+        _parse_cursors(q, args, config, path)
     if not q.sort:
         q.sort = [("id", False)]
     elif q.sort[-1] != ("id", False) and all(name != "id" for name, _ in q.sort):
@@ -108,8 +142,24 @@ def parse(args, resource, dialect, config, *, listing=True):
     return q
 
 
-def _parse_include(q, value, resource, panoptes, config):
-    status = 422 if panoptes else 400
+def _parse_cursors(q, args, config, path):
+    texts = {key: args.getlist(key)[-1] for key in CURSOR_KEYS if key in args}
+    if len(texts) == 2:
+        raise ApiError(400, "A page is named by 'page[after]' or by 'page[before]'; ranges (both) are not "
+                       "supported.", code="range_not_supported", parameter="page[before]",
+                       type_link=cursors.RANGE_NOT_SUPPORTED)
+    q.secret = config["SECRET_KEY"]
+    q.cursor_scope = cursors.list_scope(path, q.sort_text or "", q.filter_forms)
+    for key, text in texts.items():
+        position = cursors.decode(q.secret, q.cursor_scope, text, key)
+        if key == "page[after]":
+            q.after = position
+        else:
+            q.before = position
+
+
+def _parse_include(q, value, resource, dialect, config):
+    status = dialect.include_error_status
     paths = split_list(value)
     max_depth = config["INCLUDE_MAX_DEPTH"]
     for text in paths:
@@ -154,14 +204,17 @@ def _parse_fields(q, type_name, value, key):
     q.fields[type_name] = names
 
 
-def _parse_sort(q, value, resource):
+def _parse_sort(q, value, resource, cursor_mode=False):
     q.sort_text = value
     for item in split_list(value):
         desc = item.startswith("-")
         name = item[1:] if desc else item
         if name not in resource.sorts:
             allowed = ", ".join(sorted(resource.sorts))
-            raise bad_parameter("sort", f"Cannot sort {resource.type} by '{name}'; allowed: {allowed}.")
+            error = bad_parameter("sort", f"Cannot sort {resource.type} by '{name}'; allowed: {allowed}.")
+            if cursor_mode:
+                error.type_link = cursors.UNSUPPORTED_SORT
+            raise error
         if name not in [n for n, _ in q.sort]:
             q.sort.append((name, desc))
 

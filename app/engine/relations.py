@@ -282,14 +282,16 @@ class PolymorphicToMany(ToMany):
             result[p][0].append(self._pair(values))
         return result
 
-    def page(self, parent_id, caller, limit, offset):
-        """(total, [(type, id), …]) of one parent's visible members, in order."""
+    def page(self, parent_id, caller, query):
+        """(total, [(type, id), …], CursorPage) of one parent's visible members, in order (by number or by
+        cursor, see ``cursors.paginate``)."""
+        from app.engine.cursors import order_keys, paginate
+
         condition = and_(self.parent_column == parent_id, self._visible(caller))
-        total = db.session.execute(select(func.count()).where(condition)).scalar_one()
-        rows = db.session.execute(
-            select(*self.by_type.values()).where(condition).order_by(self.order_column).limit(limit).offset(offset)
-        )
-        return total, [self._pair(values) for values in rows]
+        rows, total, page = paginate(select(*self.by_type.values()).where(condition),
+                                     select(func.count()).where(condition), order_keys([self.order_column]), query)
+        width = len(self.by_type)
+        return total, [self._pair(values[:width]) for values in rows], page
 
     def _matching(self, members):
         by_type = {}

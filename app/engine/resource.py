@@ -5,6 +5,7 @@ includes, relationship endpoints, templates and both dialects follow from it.
 """
 from marshmallow_jsonapi.fields import Relationship
 from sqlalchemy import inspect
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.engine.filters import Equals, MemberOf
 from app.engine.registry import RESOURCES
@@ -19,7 +20,9 @@ class Resource:
     relations = {}
     filters = {}
     sorts = ()
-    computed = {}           # attribute name → fn(ids, caller) → {id: value}, once per page
+    # attribute name → fn(ids, caller) → {id: value}, once per page; or a SQL expression on the type's row
+    # (a ``ColumnElement``), read as one more column of every statement that reads the type
+    computed = {}
     path = None             # URL segment under /api (defaults to the type)
     trailing_slash = False  # self links end in "/" (the Sets family's style)
     creatable = True
@@ -64,7 +67,9 @@ class Resource:
                 continue
             source = field.attribute or name
             column = None
-            if name not in self.computed and source in mapper.column_attrs:
+            if isinstance(self.computed.get(name), ColumnElement):
+                column = self.computed[name].label(name)
+            elif name not in self.computed and source in mapper.column_attrs:
                 column = mapper.column_attrs[source].columns[0]
             elif name not in self.computed and not field.load_only:
                 raise TypeError(f"{self.type}.{name}: no column '{source}' and no computed loader")
@@ -91,6 +96,9 @@ class Resource:
         for name in self.sorts:
             attr = next((c for n, _f, c in self.attributes if n == name and c is not None), None)
             self.sort_columns[name] = attr if attr is not None else mapper.column_attrs[name].columns[0]
+            if self.sort_columns[name].nullable:
+                # a cursor compares key values; NULLs compare as neither, and rows would be skipped
+                raise TypeError(f"{self.type}: sort '{name}' is on a nullable column")
         self.read_only = {
             name for name, field, _c in self.attributes if field.dump_only
         } | {"id", "href", "type", "links"}
@@ -103,6 +111,8 @@ class Resource:
         self.field_names = {name for name, field, _c in self.attributes if not field.load_only} | set(self.relations)
         self.to_one = [r for r in self.relations.values() if not r.many]
         self.to_many = [r for r in self.relations.values() if r.many]
+        # the computed attributes read by a function per page (the others are columns)
+        self.page_computed = {n: fn for n, fn in self.computed.items() if not isinstance(fn, ColumnElement)}
         self.compiled = True
 
     # -- nesting (see app/engine/nesting.py) --------------------------------------------------------

@@ -94,6 +94,22 @@ async function main() {
   // 9. An error the client must be able to read (errors[].message).
   out.missing = await attempt(async () => (await api.get('/collections/999999999')).map(summary));
 
+  // 10. Paging by cursor: the first page by an empty page[after], then each next_href the server gave.
+  const query = { owner: 'alice', sort: 'display_name' };
+  out.all_ids = (await api.type('collections').get({ ...query, page_size: 50 })).map((c) => c.id);
+  out.cursor_ids = [];
+  out.cursor_pages = 0;
+  let page = await api.type('collections').get({ ...query, 'page[size]': 1, 'page[after]': '' });
+  while (page.length && out.cursor_pages < 10) {
+    out.cursor_pages += 1;
+    out.cursor_ids.push(...page.map((c) => c.id));
+    const next = page[0].getMeta().next_href;
+    out.cursor_hrefs = [...(out.cursor_hrefs || []), next];
+    if (!next) break;
+    const [path, q] = next.split('?');
+    page = await api.get(path, Object.fromEntries(new URLSearchParams(q || '')));
+  }
+
   return out;
 }
 
