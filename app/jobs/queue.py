@@ -55,12 +55,13 @@ class Queue:
     def run_pending(self):
         """Run every queued message in this process (what a worker does, one by one); returns how many."""
         count = 0
-        while True:
+        while self.huey.pending_count():   # a blocking storage (Redis) would wait a second for the next
             task = self.huey.dequeue()
             if task is None:
-                return count
+                break
             self.huey.execute(task)
             count += 1
+        return count
 
     def consumer(self, workers):
         return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
