@@ -20,14 +20,17 @@ $(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-l
 	cd $(CLIENTS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Set up, migrate, load demo data and serve on http://127.0.0.1:5000/api (SQLite in instance/).
+# Set up, migrate, load demo data and serve on http://127.0.0.1:5000/api (SQLite in instance/), with the job
+# worker (Prefer: respond-async; its queue is a SQLite file in instance/ too) beside the server.
 serve: setup
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo
+	$(BIN)/flask --app wsgi jobs worker & trap "kill $$! 2>/dev/null" EXIT; \
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-# Set up and run the whole suite twice: on PostgreSQL (a throw-away cluster on 127.0.0.1, Debian's
-# postgresql package installed when missing; see scripts/with-postgres.sh), then on SQLite.
+# Set up and run the whole suite twice: on PostgreSQL with Redis (throw-away servers on 127.0.0.1, Debian's
+# postgresql and redis-server packages installed when missing; see scripts/with-postgres.sh and
+# with-redis.sh: jobs queue on Redis, rate limits count there), then on SQLite (jobs on Huey's SQLite file).
 # The schema-driven fuzzing (tests/test_api_fuzz.py) runs in the PostgreSQL pass only (API_FUZZ=1), the
 # browser test (which does not touch the database) in the SQLite pass only (SKIP_BROWSER). The
 # SQLite pass runs on two processes (pytest-xdist; each has its own database file); the PostgreSQL pass runs on
@@ -35,13 +38,13 @@ serve: setup
 SQLITE_WORKERS ?= 2
 test: setup node browser
 	@status=0; \
-	API_FUZZ=1 SKIP_BROWSER=1 bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	API_FUZZ=1 SKIP_BROWSER=1 bash scripts/with-redis.sh bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
 	env -u TEST_DATABASE_URL $(BIN)/pytest -n $(SQLITE_WORKERS) $(PYTEST_ARGS) || status=$$?; \
 	exit $$status
 
 # One database only (with the fuzzing).
 test-postgres: setup node browser
-	API_FUZZ=1 bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+	API_FUZZ=1 bash scripts/with-redis.sh bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 test-sqlite: setup node browser
 	env -u TEST_DATABASE_URL API_FUZZ=1 $(BIN)/pytest $(PYTEST_ARGS)

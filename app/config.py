@@ -74,6 +74,8 @@ def from_environment(instance_path, env=None):
         # Where jobs (Prefer: respond-async) are queued: a SQLite file (one machine; `flask jobs worker`
         # runs them) or redis://host:port/db, shared by the web processes and workers of every machine
         "JOBS_QUEUE_URL": env.get("JOBS_QUEUE_URL") or "sqlite:///" + os.path.join(instance_path, "queue.sqlite3"),
+        # the queue's name in that storage (deployments sharing one Redis give each its own)
+        "JOBS_QUEUE_NAME": env.get("JOBS_QUEUE_NAME") or "hyperapi-jobs",
         # a running job's heartbeat older than this many seconds means its worker is gone: the job is
         # queued again (at most JOB_MAX_ATTEMPTS runs in all), then marked failed
         "JOB_LEASE": float(env.get("JOB_LEASE") or 60),

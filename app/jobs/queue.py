@@ -10,11 +10,10 @@ from huey import RedisHuey, SqliteHuey, crontab
 
 from app.jobs import runner
 
-QUEUE_NAME = "hyperapi-jobs"
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
-def make_huey(url, name=QUEUE_NAME):
+def make_huey(url, name):
     """Huey on the storage ``url`` names (results are not kept: the jobs rows hold them)."""
     if url.startswith(REDIS_SCHEMES):
         return RedisHuey(name, url=url, results=False)
@@ -28,7 +27,7 @@ class Queue:
 
     def __init__(self, app):
         self.app = app
-        self.huey = make_huey(app.config["JOBS_QUEUE_URL"], app.config.get("JOBS_QUEUE_NAME", QUEUE_NAME))
+        self.huey = make_huey(app.config["JOBS_QUEUE_URL"], app.config["JOBS_QUEUE_NAME"])
         huey = self.huey
 
         @huey.task(name="run_job")
