@@ -17,7 +17,7 @@ from app.services import safe_fetch
 from app.services.iiif import ManifestError, NoImages, parse_accept_language, read_manifest
 from app.services.importer import store_manifest
 from resources import api
-from resources.jobs import prefers_async, respond_async
+from resources.asynchronous import prefers_async, respond_async
 from app.operations import ACTION, Operation, Outcome
 from app.operations.long import long_work, run_now
 

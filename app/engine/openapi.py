@@ -307,9 +307,10 @@ class Builder:
             return self._op(f"List {t}", {"200": {"description": f"A page of {t}", **self._answer([t], True)},
                                           **self._errors(READ_ERRORS)}, self._query(resource, True), tags=tags)
         if kind == "show":
-            return self._op(f"Show one of {t}", {"200": {"description": t, **self._answer([t], False)},
-                                                 "304": {"description": "Not modified (If-None-Match)"},
-                                                 **self._errors(READ_ERRORS)},
+            responses = {"200": {"description": t, **self._answer([t], False)},
+                         "304": {"description": "Not modified (If-None-Match)"}, **self._errors(READ_ERRORS)}
+            self._jobs({"see_other": resource.show_redirects}, responses)
+            return self._op(f"Show one of {t}", responses,
                             [*self._query(resource, False), {"name": "If-None-Match", "in": "header",
                                                              "schema": {"type": "string"}}], tags=tags)
         if kind == "create":

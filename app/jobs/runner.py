@@ -18,7 +18,7 @@ from flask import current_app, g
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 
-from app.auth import Caller
+from app.auth import Caller, aware
 from app.engine.errors import ApiError
 from app.extensions import db
 from app.models import User
@@ -59,7 +59,7 @@ def claim(job_id):
 
 
 def _stale(job, now):
-    return job.heartbeat_at is None or job.heartbeat_at < now - _lease()
+    return job.heartbeat_at is None or aware(job.heartbeat_at) < now - _lease()
 
 
 class Heartbeat:
@@ -162,10 +162,20 @@ def run(job_id):
 
 
 def _fail(job_id, attempt, errors):
-    db.session.execute(update(Job).where(Job.id == job_id, Job.attempt == attempt, Job.status == RUNNING).values(
-        status=FAILED, errors=errors, finished_at=utcnow(), lock_version=Job.lock_version + 1,
-        updated_at=utcnow()))
+    """Mark the job failed, with what its work leaves instead (``failed`` hook) in the same transaction."""
+    job = _lock(job_id)
+    if job is None or job.status != RUNNING or job.attempt != attempt:
+        db.session.rollback()
+        return
+    _record_failure(job, errors)
     db.session.commit()
+
+
+def _record_failure(job, errors):
+    work = LONG.get(job.kind)
+    if work is not None and work.failed is not None:
+        work.failed(job.params, errors)
+    job.status, job.errors, job.finished_at = FAILED, errors, utcnow()
 
 
 def worker_lost():
@@ -183,18 +193,20 @@ def reap(enqueue):
     db.session.rollback()
     requeued, failed = [], []
     for job_id, attempt in stale:
-        again = attempt < current_app.config["JOB_MAX_ATTEMPTS"]
-        values = ({"status": QUEUED} if again else
-                  {"status": FAILED, "errors": [worker_lost()], "finished_at": utcnow()})
-        # conditional on what was read: of several reapers, one wins
-        changed = db.session.execute(update(Job).where(
-            Job.id == job_id, Job.attempt == attempt, Job.status == RUNNING, Job.heartbeat_at < limit
-        ).values(**values, lock_version=Job.lock_version + 1, updated_at=utcnow())).rowcount
-        db.session.commit()
-        if changed:
-            (requeued if again else failed).append(job_id)
-            if again:
-                enqueue(job_id)
+        # decided under the job's lock on what it still is: of several reapers, one acts
+        job = _lock(job_id)
+        if job is None or job.status != RUNNING or job.attempt != attempt or not _stale(job, utcnow()):
+            db.session.rollback()
+            continue
+        if attempt < current_app.config["JOB_MAX_ATTEMPTS"]:
+            job.status = QUEUED
+            db.session.commit()
+            requeued.append(job_id)
+            enqueue(job_id)
+        else:
+            _record_failure(job, [worker_lost()])
+            db.session.commit()
+            failed.append(job_id)
     if requeued or failed:
         log.warning("jobs of lost workers: queued again %s, failed %s", requeued, failed)
     return requeued, failed

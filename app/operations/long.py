@@ -18,11 +18,12 @@ LONG = {}
 class LongWork:
     name: str
     run: object          # fn(params, caller, run) → Outcome
+    failed: object = None  # fn(params, errors): undo what the request began, in the failing job's transaction
 
 
-def long_work(name):
+def long_work(name, failed=None):
     def register(fn):
-        LONG[name] = LongWork(name, fn)
+        LONG[name] = LongWork(name, fn, failed)
         return fn
     return register
 
