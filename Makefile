@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 CLIENTS = tests/clients
 
-.PHONY: setup node browser serve test test-sqlite test-postgres fuzz-api bench load
+.PHONY: setup node browser serve test test-sqlite test-postgres fuzz-api bench load bench-jobs
 
 setup: $(VENV)/.installed
 
@@ -66,3 +66,7 @@ bench: setup
 # Mixed read/write load against gunicorn (2 and 4 workers) on a throw-away PostgreSQL cluster.
 load: setup
 	bash scripts/with-postgres.sh $(BIN)/python bench/load_bench.py $(LOAD_ARGS)
+
+# Read latency while slow imports run: idle, as jobs (Prefer: respond-async) and in the requests (SQLite).
+bench-jobs: setup
+	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/python bench/jobs_bench.py $(BENCH_ARGS)
