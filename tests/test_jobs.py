@@ -283,3 +283,14 @@ def test_the_jobs_cli_lists_shows_and_prunes(app, client, server, runner, owner,
     assert runner.invoke(args=["jobs", "prune"]).output.strip() == "removed 1 job(s)"
     assert db_ids(app, Job) == [int(second["id"])]    # unfinished jobs are kept whatever their age
     assert client.get(f"/api/jobs/{first['id']}", headers=owner.jsonapi()).status_code == 404
+
+
+def test_the_openapi_description_has_the_202_answers_and_the_303(client):
+    paths = client.get("/api/openapi.json", headers={"Accept": "application/json"}).get_json()["paths"]
+    for path in ("/api/collections/{collection_id}/import/manifest", "/api/sets/{set_id}/versions/{id}/publish"):
+        operation = paths[path]["post"]
+        assert "202" in operation["responses"], path
+        assert set(operation["responses"]["202"]["headers"]) == {"Content-Location", "Preference-Applied"}
+        assert "Prefer" in [p["name"] for p in operation["parameters"]], path
+    assert "303" in paths["/api/jobs/{id}"]["get"]["responses"]
+    assert "202" not in paths["/api/collections"]["post"]["responses"]
