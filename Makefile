@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 CLIENTS = tests/clients
 
-.PHONY: setup node browser serve test test-sqlite test-postgres fuzz-api bench bench-paging bench-outside load
+.PHONY: setup node browser serve test test-sqlite test-postgres fuzz-api bench bench-paging bench-outside bench-jobs load
 
 setup: $(VENV)/.installed
 
@@ -20,14 +20,17 @@ $(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-l
 	cd $(CLIENTS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Set up, migrate, load demo data and serve on http://127.0.0.1:5000/api (SQLite in instance/).
+# Set up, migrate, load demo data and serve on http://127.0.0.1:5000/api (SQLite in instance/), with the job
+# worker (Prefer: respond-async; its queue is a SQLite file in instance/ too) beside the server.
 serve: setup
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo
+	$(BIN)/flask --app wsgi jobs worker & trap "kill $$! 2>/dev/null" EXIT; \
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
 
-# Set up and run the whole suite twice: on PostgreSQL (a throw-away cluster on 127.0.0.1, Debian's
-# postgresql package installed when missing; see scripts/with-postgres.sh), then on SQLite.
+# Set up and run the whole suite twice: on PostgreSQL with Redis (throw-away servers on 127.0.0.1, Debian's
+# postgresql and redis-server packages installed when missing; see scripts/with-postgres.sh and
+# with-redis.sh: jobs queue on Redis, rate limits count there), then on SQLite (jobs on Huey's SQLite file).
 # The schema-driven fuzzing (tests/test_api_fuzz.py) runs in the PostgreSQL pass only (API_FUZZ=1), the
 # browser test (which does not touch the database) in the SQLite pass only (SKIP_BROWSER). Both passes run
 # on two processes (pytest-xdist): each has its own SQLite file or PostgreSQL database (tests/conftest.py);
@@ -35,7 +38,7 @@ serve: setup
 WORKERS ?= 2
 test: setup node browser
 	@status=0; \
-	API_FUZZ=1 SKIP_BROWSER=1 bash scripts/with-postgres.sh sh -c \
+	API_FUZZ=1 SKIP_BROWSER=1 bash scripts/with-redis.sh bash scripts/with-postgres.sh sh -c \
 		'$(BIN)/pytest -n $(WORKERS) -m "not cluster" $(PYTEST_ARGS); a=$$?; \
 		 $(BIN)/pytest -m cluster $(PYTEST_ARGS); b=$$?; [ $$a -eq 0 ] && { [ $$b -eq 0 ] || [ $$b -eq 5 ]; }' || status=$$?; \
 	env -u TEST_DATABASE_URL $(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS) || status=$$?; \
@@ -43,7 +46,7 @@ test: setup node browser
 
 # One database only (with the fuzzing).
 test-postgres: setup node browser
-	API_FUZZ=1 bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+	API_FUZZ=1 bash scripts/with-redis.sh bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 test-sqlite: setup node browser
 	env -u TEST_DATABASE_URL API_FUZZ=1 $(BIN)/pytest $(PYTEST_ARGS)
@@ -75,3 +78,7 @@ bench-outside: setup
 # Mixed read/write load against gunicorn (2 and 4 workers) on a throw-away PostgreSQL cluster.
 load: setup
 	bash scripts/with-postgres.sh $(BIN)/python bench/load_bench.py $(LOAD_ARGS)
+
+# Read latency while slow imports run: idle, as jobs (Prefer: respond-async) and in the requests (SQLite).
+bench-jobs: setup
+	env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/python bench/jobs_bench.py $(BENCH_ARGS)

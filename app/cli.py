@@ -249,6 +249,9 @@ def import_manifest_command(collection_id, source, login, languages):
 
 
 def init_app(app):
+    from app.jobs import cli as jobs_cli
+
+    jobs_cli.init_app(app)
     app.cli.add_command(import_manifest_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(groups_cli)

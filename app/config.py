@@ -71,4 +71,17 @@ def from_environment(instance_path, env=None):
         # Where a web front-end shows a set: a set's url_html is {SITE_URL}/set/{id}/ (default: the
         # API's own origin)
         "SITE_URL": (env.get("SITE_URL") or "").rstrip("/") or None,
+        # Where jobs (Prefer: respond-async) are queued: a SQLite file (one machine; `flask jobs worker`
+        # runs them) or redis://host:port/db, shared by the web processes and workers of every machine
+        "JOBS_QUEUE_URL": env.get("JOBS_QUEUE_URL") or "sqlite:///" + os.path.join(instance_path, "queue.sqlite3"),
+        # the queue's name in that storage (deployments sharing one Redis give each its own)
+        "JOBS_QUEUE_NAME": env.get("JOBS_QUEUE_NAME") or "hyperapi-jobs",
+        # a running job's heartbeat older than this many seconds means its worker is gone: the job is
+        # queued again (at most JOB_MAX_ATTEMPTS runs in all), then marked failed
+        "JOB_LEASE": float(env.get("JOB_LEASE") or 60),
+        "JOB_MAX_ATTEMPTS": _int(env.get("JOB_MAX_ATTEMPTS"), 3),
+        # finished jobs are kept this many seconds, then removed by the workers' upkeep (or `flask jobs prune`)
+        "JOB_RETENTION": _int(env.get("JOB_RETENTION"), 7 * 24 * 3600),
+        # worker threads of one `flask jobs worker` process
+        "JOB_WORKERS": _int(env.get("JOB_WORKERS"), 2),
     }

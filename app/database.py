@@ -69,6 +69,8 @@ def _sqlite_begin(connection):
     # The caller's token is read in a deferred transaction of its own (see resources/__init__.py), so a
     # request that then times out waiting for the lock still knows, and logs, who sent it.
     immediate = has_request_context() and request.method in WRITE_METHODS and "caller" in g
+    # a job's writes (app/jobs/) take the lock first for the same reason
+    immediate = immediate or (has_app_context() and g.get("immediate_writes", False))
     # on the driver connection, so the statement is not counted as one of the request's queries
     connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 

@@ -7,9 +7,10 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-EXPOSED = ["ETag", "Location", "Vary", "X-Query-Count", "X-Request-Id", "Retry-After"]
+EXPOSED = ["ETag", "Location", "Vary", "X-Query-Count", "X-Request-Id", "Retry-After", "Content-Location",
+           "Preference-Applied"]
 ALLOWED = ["Authorization", "Content-Type", "Accept", "If-Match", "If-None-Match", "If-Unmodified-Since",
-           "X-Request-Id"]
+           "X-Request-Id", "Prefer"]
 CSRF_HEADERS = ["X-CSRF-Param", "X-CSRF-Token"]
 
 

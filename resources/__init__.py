@@ -36,7 +36,7 @@ def register_all():
     from app.engine.registry import RESOURCES
     from app.engine.resource import compile_all
     from resources import collections, image_sets, people, sets  # noqa: F401 - declarations register themselves
-    from resources import atomic, imports, root  # noqa: F401 - atomic operations, manifest import, entry point
+    from resources import atomic, imports, jobs, root  # noqa: F401 - atomic operations, manifest import, jobs, entry point
     from resources.views import register
 
     compile_all()

@@ -1,4 +1,7 @@
-"""POST /api/collections/{collection_id}/import/manifest: a new image set from a IIIF manifest (API §7.3)."""
+"""POST /api/collections/{collection_id}/import/manifest: a new image set from a IIIF manifest (API §7.3).
+
+The import is long work (a remote fetch of up to MANIFEST_FETCH_TIMEOUT, then thousands of rows): with
+``Prefer: respond-async`` it runs as a job (resources/jobs.py) and the request answers 202 at once."""
 from flask import current_app, request
 
 from app.engine.body import read_json
@@ -14,7 +17,11 @@ from app.services import safe_fetch
 from app.services.iiif import ManifestError, NoImages, parse_accept_language, read_manifest
 from app.services.importer import store_manifest
 from resources import api
-from app.operations import ACTION, Operation, Outcome, Processor
+from resources.asynchronous import prefers_async, respond_async
+from app.operations import ACTION, Operation, Outcome
+from app.operations.long import long_work, run_now
+
+MANIFEST_IMPORT = "manifest_import"
 
 
 def manifest_url(body):
@@ -51,11 +58,34 @@ def store(write, manifest):
     caller, collection = write.caller, write.parent
     write.op.resource.policy.may_create(caller, ImageSet(collection_id=collection.id, creator_id=caller.user_id),
                                         None)
-    return Outcome(write.op.resource, store_manifest(manifest, collection.id, caller.user_id), 201)
+    return Outcome(write.op.resource, store_manifest(manifest, collection.id, caller.user_id), 201,
+                   meta={"import": manifest.counts})
+
+
+@long_work(MANIFEST_IMPORT)
+def import_manifest_work(params, caller, run):
+    """Fetch and read the manifest, then store it: ``params`` holds the collection id, the URL, where the URL
+    was in the request and the languages asked for."""
+    url, pointer = params["url"], params["pointer"]
+    try:
+        doc, _result = safe_fetch.fetch_json(url, **safe_fetch.options_from_settings(current_app.config))
+    except safe_fetch.FetchRefused as refused:
+        current_app.logger.info("manifest fetch refused: %s (%s) %s", refused.code, refused.address, refused.url)
+        raise ApiError(422, f"manifest: could not fetch the manifest ({refused.code}): {refused.message}",
+                       code=refused.code, pointer=pointer) from None
+    try:
+        manifest = read_manifest(doc, tuple(params["languages"]) or ("en",))
+    except ManifestError as error:
+        code = "no_images" if isinstance(error, NoImages) else "not_a_manifest"
+        raise ApiError(422, f"manifest: {error.message}", code=code, pointer=pointer) from None
+    run.progress(0, len(manifest.images))
+    return run.apply(Operation(ACTION, RESOURCES["image_sets"], parents={"collection_id": params["collection_id"]},
+                               action=lambda write: store(write, manifest)))
 
 
 @api.post("/collections/<resid:collection_id>/import/manifest")
-@documented("one", of="image_sets", status=201, body={"manifest": {"type": "string", "format": "uri"}})
+@documented("one", of="image_sets", status=201, body={"manifest": {"type": "string", "format": "uri"}},
+            asynchronous=True)
 def import_manifest(collection_id):
     caller = require_caller()
     image_sets = RESOURCES["image_sets"]
@@ -64,24 +94,14 @@ def import_manifest(collection_id):
     image_sets.policy.may_create(caller, probe, None)
     query = parse(request.args, image_sets, dialect(), current_app.config, listing=False)
     url, pointer = manifest_url(read_json())
+    params = {"collection_id": collection_id, "url": url, "pointer": pointer,
+              "languages": list(parse_accept_language(request.headers.get("Accept-Language")))}
     # End the read transaction before the fetch (up to MANIFEST_FETCH_TIMEOUT): on SQLite a write request's
     # transaction holds the database's write lock, and no transaction should wait on a remote server.
     db.session.rollback()
-    try:
-        doc, _result = safe_fetch.fetch_json(url, **safe_fetch.options_from_settings(current_app.config))
-    except safe_fetch.FetchRefused as refused:
-        current_app.logger.info("manifest fetch refused: %s (%s) %s", refused.code, refused.address, refused.url)
-        raise ApiError(422, f"manifest: could not fetch the manifest ({refused.code}): {refused.message}",
-                       code=refused.code, pointer=pointer) from None
-    languages = parse_accept_language(request.headers.get("Accept-Language"))
-    try:
-        manifest = read_manifest(doc, languages or ("en",))
-    except ManifestError as error:
-        code = "no_images" if isinstance(error, NoImages) else "not_a_manifest"
-        raise ApiError(422, f"manifest: {error.message}", code=code, pointer=pointer) from None
-    outcome = Processor(caller).run(Operation(ACTION, image_sets, parents={"collection_id": collection_id},
-                                              action=lambda write: store(write, manifest)))
-    new_id = outcome.id
-    result = fetch_one(image_sets, new_id, query, caller, dialect())
+    if prefers_async():
+        return respond_async(MANIFEST_IMPORT, params, caller)
+    outcome = run_now(MANIFEST_IMPORT, params, caller)
+    result = fetch_one(image_sets, outcome.id, query, caller, dialect())
     location = context().root + image_sets.row_path(result.rows[0])
-    return respond_result(result, status=201, headers={"Location": location}, meta={"import": manifest.counts})
+    return respond_result(result, status=201, headers={"Location": location}, meta=outcome.meta)

@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_caller
-from app.engine.actions import Action, Alias, Listing
+from app.engine.actions import Action, Alias, Deferred, Listing
 from app.engine.body import load_attributes, parse_identifier
 from app.engine.errors import ApiError, combine, invalid
 from app.engine.filters import Equals, id_number
@@ -257,6 +257,38 @@ def publish_version(write):
     return Outcome(RESOURCES["publishes"], task.id, 201)
 
 
+def begin_publish(write):
+    """With Prefer: respond-async: the draft is ``publishing`` and its task under way until the job ends."""
+    version = write.obj
+    with version_rules():
+        set_content.begin_publish(version)
+    task = Publish(set_id=version.set_id, version_id=version.id, created_by_id=write.caller.user_id,
+                   state="publishing")
+    db.session.add(task)
+    db.session.flush()
+    return {"publish_id": task.id}
+
+
+def complete_publish(write, begun):
+    version, task = write.obj, db.session.get(Publish, begun["publish_id"])
+    with version_rules():
+        set_content.complete_publish(db.session.get(Set, version.set_id), version)
+    task.state = "completed"
+    db.session.flush()
+    return Outcome(RESOURCES["publishes"], task.id, 201)
+
+
+def fail_publish(begun, errors):
+    """The job failed: the task is ``errored`` with the reasons, the version a draft again."""
+    task = db.session.get(Publish, begun["publish_id"])
+    db.session.execute(select(Set.id).where(Set.id == task.set_id).with_for_update())   # the set first, always
+    version = db.session.get(SetVersion, task.version_id)
+    if version.state == set_versions.PUBLISHING:
+        set_content.fail_publish(version)
+    task.state, task.error = "errored", "; ".join(e["detail"] for e in errors)
+    db.session.flush()
+
+
 class SetVersions(Resource):
     type = "set_versions"
     model = SetVersion
@@ -275,7 +307,9 @@ class SetVersions(Resource):
         Alias("draft", version_in(set_content.ACTIVE), doc="The set's draft (404 when it has none)"),
         Alias("published", version_in(("published",)), doc="The set's published version (404 when it has none)"),
         Action("publish", publish_version, needs="publish", of="publishes", status=201, location=True,
-               doc="Publish the draft at once; answers the completed task"),
+               doc="Publish the draft at once; answers the completed task (Prefer: respond-async: 202 with a "
+                   "job, the version publishing and its task under way until the job completes them)",
+               long=Deferred(begin_publish, complete_publish, fail_publish)),
     )
     parent = Parent("sets", SetVersion.set_id, "versions", flat="set_versions", lock=True)
     default_order = [SetVersion.id.desc()]

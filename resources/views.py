@@ -13,6 +13,7 @@ from app.engine.http import (
 from app.engine.registry import RESOURCES
 from app.engine.routes import Route, add_route
 from app.operations import ACTION, CREATE, REMOVE, UPDATE, Operation, Precondition, Processor
+from resources.asynchronous import prefers_async, respond_async_action
 
 
 class Views:
@@ -34,7 +35,7 @@ class Views:
     def show(self, id, **parents):
         resource = self.resource
         resource.check_parents(parents, id, current_caller())
-        return show_response(resource, id)
+        return resource.answer_show(id, current_caller()) or show_response(resource, id)
 
     def create(self, **parents):
         resource = self.resource
@@ -100,6 +101,8 @@ class Views:
         read = None
         if action.read is not None:
             read = lambda: action.read(dialect(), resource, read_json())  # noqa: E731
+        if action.long is not None and prefers_async():
+            return respond_async_action(resource, action, id, parents, caller)
         op = Operation(ACTION, resource, id, parents=parents, action=action.run, needs=action.needs,
                        guard=action.guard, read=read)
         outcome = Processor(caller).run(op)

@@ -5,7 +5,7 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DEFAULT = ["resources", "links", "app/engine", "app/operations", "app/policies", "app/services", "schemas"]
+DEFAULT = ["resources", "links", "app/engine", "app/operations", "app/jobs", "app/policies", "app/services", "schemas"]
 
 
 def package_of(module, packages):

@@ -55,10 +55,17 @@ def _database_url(tmpdir):
     return os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + os.path.join(tmpdir, "test.sqlite3")
 
 
+def _queue_url(tmpdir):
+    """The job queue: Redis when the suite runs with one (scripts/with-redis.sh), else Huey's SQLite file."""
+    return os.environ.get("TEST_REDIS_URL") or "sqlite:///" + os.path.join(tmpdir, "queue.sqlite3")
+
+
 @pytest.fixture(scope="session")
 def _migrated_app():
     tmpdir = tempfile.mkdtemp(prefix="hyperapi-test-")
     app = create_app({"SQLALCHEMY_DATABASE_URI": _database_url(tmpdir), "TESTING": True,
+                      # one queue per test process (xdist workers and concurrent runs share a Redis server)
+                      "JOBS_QUEUE_URL": _queue_url(tmpdir), "JOBS_QUEUE_NAME": f"hyperapi-test-{os.getpid()}",
                       "QUERY_COUNT_HEADER": True, "SECRET_KEY": "test",
                       # a cheap hash keeps the suite fast; production uses scrypt (tests/test_config.py)
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
@@ -90,6 +97,8 @@ def app(_migrated_app):
         _wipe()
     # login throttling counts live in the limiter's (per-process) storage; each test starts uncounted
     _migrated_app.extensions["hyperapi_limiter"].reset()
+    if "hyperapi_jobs" in _migrated_app.extensions:  # each test starts with an empty job queue
+        _migrated_app.extensions["hyperapi_jobs"].huey.flush()
     yield _migrated_app
     with _migrated_app.app_context():
         db.session.remove()

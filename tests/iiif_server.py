@@ -21,7 +21,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         server.seen.append(path)
         if path in server.routes:
-            status, headers, body, delay, before = server.routes[path]
+            status, headers, body, delay, before, drip = server.routes[path]
             if before is not None:
                 before()
             if delay:
@@ -36,13 +36,21 @@ class _Handler(BaseHTTPRequestHandler):
                 status, headers, body = 404, {"Content-Type": "text/plain"}, b"no such fixture"
         else:
             status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"
+        drip = server.routes[path][5] if path in server.routes else 0
         try:
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if drip:  # the body in ten pieces over ``drip`` seconds: a slow server, not a silent one
+                step = max(1, -(-len(body) // 10))
+                for start in range(0, len(body), step):
+                    self.wfile.write(body[start:start + step])
+                    self.wfile.flush()
+                    time.sleep(drip / 10)
+            else:
+                self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test)
 
@@ -66,10 +74,12 @@ class FixtureServer:
     def url(self, name):
         return f"{self.base}/iiif/{name}"
 
-    def route(self, path, body, status=200, content_type="application/json", delay=0, before=None, **headers):
+    def route(self, path, body, status=200, content_type="application/json", delay=0, before=None, drip=0,
+              **headers):
         """Answer ``path`` with this status, body and headers (after ``delay`` seconds; ``before()`` is called
-        first, while the client waits for the answer); returns its URL."""
-        self.httpd.routes[path] = (status, {"Content-Type": content_type, **headers}, body, delay, before)
+        first, while the client waits for the answer; ``drip``: the body is sent over that many seconds);
+        returns its URL."""
+        self.httpd.routes[path] = (status, {"Content-Type": content_type, **headers}, body, delay, before, drip)
         return self.base + path
 
     @property

@@ -27,6 +27,7 @@ class Action:
     location: bool = False
     body: object = None        # what the OpenAPI says of the body: None, "optional", "list" or a dict of fields
     doc: str = ""
+    long: object = None        # a Deferred: with Prefer: respond-async the action runs as a job (202)
 
     @property
     def segment(self):
@@ -35,7 +36,18 @@ class Action:
     @property
     def described(self):
         return {"answers": self.answers, "of": self.of, "status": self.status, "body": self.body,
-                "media": None, "errors": None, "auth": True, "doc": self.doc}
+                "media": None, "errors": None, "auth": True, "doc": self.doc, "asynchronous": self.long is not None}
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """How a long action runs as a job (resources/asynchronous.py): ``begin(write)`` → JSON-able dict, in the
+    request's transaction with the job's row (e.g. a task in its middle state); ``run(write, begun)`` →
+    Outcome, in the job, the row locked and the caller's rights checked again (None: the action's own
+    ``run``); ``fail(begun, errors)``: what a failed job leaves instead, in the job's failing transaction."""
+    begin: object = None
+    run: object = None
+    fail: object = None
 
 
 class NamedRead:

@@ -16,6 +16,7 @@ class Dialect:
     bare_filters = False            # ``owner=…`` as well as ``filter[owner]=…``
     deleted_answer = "none"         # what a delete answers: "none" (204) or "document" where the type allows
     duplicate_links_refused = False  # adding a member twice: an error (True) or nothing to do
+    completed_job_redirects = True  # GET of a completed job: 303 to its result (JSON:API's recommendation)
     linkage_answers_related = False  # GET …/links/<rel>: the related resources (True) or resource linkage
     links_by_key = False             # …/links/<rel> takes {"<rel>": ids} adds and removes by ids in the URL
     atomic_operations = True         # POST /api/operations is served
@@ -142,6 +143,7 @@ class PanoptesDialect(Dialect):
     bare_filters = True
     deleted_answer = "document"
     duplicate_links_refused = True
+    completed_job_redirects = False  # Panoptes polls its tasks: 200 with the job, whose result names the resource
     linkage_answers_related = True
     links_by_key = True
     atomic_operations = False

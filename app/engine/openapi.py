@@ -35,16 +35,18 @@ WRITE_ERRORS = tuple(ERROR_STATUSES)
 ID_PATTERN = "^[1-9][0-9]{0,17}$"
 
 
-def documented(answers, of=None, status=200, body=None, media=None, errors=None, auth=True):
+def documented(answers, of=None, status=200, body=None, media=None, errors=None, auth=True, asynchronous=False,
+               see_other=False):
     """Describe a view the engine does not generate: ``answers`` "list", "one" or "none" (resources of ``of``,
     by default the declaration's type), "document" (an object in either dialect) or "file" (a body of one of
     the ``media`` types); ``body`` None, "optional" (a resource document or nothing), "list" (a list of
     resources) or the properties of the one attribute object it takes; ``errors`` the error statuses, when
-    not the usual ones; ``auth`` False for views that never look at the caller."""
+    not the usual ones; ``auth`` False for views that never look at the caller; ``asynchronous``: long work
+    that answers 202 with a job under ``Prefer: respond-async``; ``see_other``: a 303 to a job's result."""
 
     def mark(fn):
         fn.openapi = {"answers": answers, "of": of, "status": status, "body": body, "media": media,
-                      "errors": errors, "auth": auth}
+                      "errors": errors, "auth": auth, "asynchronous": asynchronous, "see_other": see_other}
         return fn
 
     return mark
@@ -312,9 +314,10 @@ class Builder:
             return self._op(f"List {t}", {"200": {"description": f"A page of {t}", **self._answer([t], True)},
                                           **self._errors(READ_ERRORS)}, self._query(resource, True), tags=tags)
         if kind == "show":
-            return self._op(f"Show one of {t}", {"200": {"description": t, **self._answer([t], False)},
-                                                 "304": {"description": "Not modified (If-None-Match)"},
-                                                 **self._errors(READ_ERRORS)},
+            responses = {"200": {"description": t, **self._answer([t], False)},
+                         "304": {"description": "Not modified (If-None-Match)"}, **self._errors(READ_ERRORS)}
+            self._jobs({"see_other": resource.show_redirects}, responses)
+            return self._op(f"Show one of {t}", responses,
                             [*self._query(resource, False), {"name": "If-None-Match", "in": "header",
                                                              "schema": {"type": "string"}}], tags=tags)
         if kind == "create":
@@ -388,6 +391,7 @@ class Builder:
         else:
             responses[status] = {"description": doc, **self._answer([type_name], answers == "list")}
         params = self._query(RESOURCES[type_name], answers == "list") if method == "GET" else []
+        params += self._jobs(info, responses)
         body = None
         if info.get("body") == "optional":
             body = self._body(_ref(f"{type_name}_update"), _ref(f"{type_name}_update_panoptes"), required=False)
@@ -406,6 +410,20 @@ class Builder:
                 "type": "object", "properties": {"type": {"const": type_name}, "attributes": fields}}}},
                 {"type": "object", "required": [type_name], "properties": {type_name: fields}})
         return self._op(doc, responses, params, body=body, tags=tags)
+
+    def _jobs(self, info, responses):
+        """The answers of long work (202 with a job under ``Prefer: respond-async``) and of a job (303)."""
+        if info.get("asynchronous"):
+            responses["202"] = {
+                "description": "Accepted (Prefer: respond-async): the job, polled at Content-Location",
+                "headers": {name: {"schema": {"type": "string"}} for name in ("Content-Location", "Preference-Applied")},
+                **self._answer(["jobs"], False)}
+            return [{"name": "Prefer", "in": "header", "schema": {"type": "string"},
+                     "description": "respond-async: run as a job and answer 202 at once (RFC 7240)"}]
+        if info.get("see_other"):
+            responses["303"] = {"description": "The job completed (JSON:API dialect): Location is its result",
+                                "headers": {"Location": {"schema": {"type": "string"}}}}
+        return []
 
     def _atomic(self, doc, info):
         """POST /api/operations: an ``atomic:operations`` document in, ``atomic:results`` (or 204) out."""

@@ -34,6 +34,7 @@ class Resource:
     # relation is the input's namesake, or the first item of a (relation name, fn) pair
     attribute_relations = {}
     actions = ()            # the type's own endpoints: app.engine.actions Action, Listing and Alias
+    show_redirects = False  # ``answer_show`` may answer 303 See Other (described in the OpenAPI)
     parent = None           # an app.engine.nesting.Parent: the type lives under another's rows
     default_order = None    # list order when the request names no sort (None: by id)
 
@@ -158,6 +159,11 @@ class Resource:
         """What DELETE does to the row (a type may keep it, e.g. in a final state)."""
         from app.extensions import db
         db.session.delete(write.obj)
+
+    def answer_show(self, id_, caller):
+        """GET of a member: a response of the type's own instead of its document (e.g. a completed job's 303),
+        or None (the document)."""
+        return None
 
     def redact(self, attributes, row, caller):
         """Drop attributes this caller may not read."""

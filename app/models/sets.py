@@ -129,7 +129,8 @@ class SetVersionItem(ItemLinkMixin, db.Model):
 
 
 class Publish(ResourceMixin, db.Model):
-    """A publish task: sets publish synchronously, so a task is ``completed`` by the time it is seen."""
+    """A publish task: ``completed`` at once when published in the request; ``publishing`` while a job
+    (Prefer: respond-async) runs it, then ``completed`` or ``errored``."""
 
     __tablename__ = "publishes"
     set_id: Mapped[int] = fk("sets.id", nullable=False, index=True)

@@ -79,8 +79,24 @@ def show_draft_change(version_id):
 
 def publish(set_obj, version):
     """draft → publishing → published; the previous published version is superseded; the set shows it."""
+    begin_publish(version)
+    complete_publish(set_obj, version)
+
+
+def begin_publish(version):
+    """draft → publishing: a publish task is under way (the version is no longer editable)."""
     version.state = machine.start_publish(version.state)
     db.session.flush()
+
+
+def fail_publish(version):
+    """publishing → draft: the publish task failed; the draft is editable again."""
+    version.state = machine.fail_publish(version.state)
+    db.session.flush()
+
+
+def complete_publish(set_obj, version):
+    """publishing → published; the previous published version is superseded; the set shows it."""
     previous = db.session.get(SetVersion, set_obj.published_version_id) if set_obj.published_version_id else None
     new_state, old_state = machine.finish_publish(version.state, previous.state if previous else None)
     if previous is not None:
