@@ -24,6 +24,7 @@ def entry_point():
         doc = {t: f"/{RESOURCES[t].path}" for t in types}
         doc["me"] = "/me"
         doc["openapi"], doc["explorer"] = "/openapi.json", "/explorer"
+        doc["iiif_discovery"] = "/iiif/discovery"
         doc.update({k: v["href"] for k, v in panoptes_links(types).items()})
         return respond(doc)
     return respond({
@@ -33,6 +34,7 @@ def entry_point():
             "link_templates": jsonapi_link_templates(types, root),
             "openapi": f"{root}/openapi.json",
             "explorer": f"{root}/explorer",
+            "iiif_discovery": f"{root}/iiif/discovery",
         },
         "links": {"self": request_url(), "describedby": f"{root}/openapi.json"},
     })

@@ -33,6 +33,9 @@ class Resource:
     views = None            # a subclass of resources.views.Views adding the type's own views
     parent = None           # an app.engine.nesting.Parent: the type lives under another's rows
     default_order = None    # list order when the request names no sort (None: by id)
+    # name → (root-relative path with "{id}", link type): links of each resource to documents that are not
+    # resources of this API (a IIIF manifest): a member of its JSON:API ``links``, a Panoptes template
+    document_links = {}
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

@@ -8,3 +8,4 @@ from app.models.image_sets import (  # noqa: F401
 from app.models.sets import (  # noqa: F401
     DataTable, Document, Layer, Publish, Set, SetItem, SetPermission, SetVersion, SetVersionItem,
 )
+from app.models.activities import Activity  # noqa: F401,E402
