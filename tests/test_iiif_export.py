@@ -246,3 +246,19 @@ def test_a_large_collection_is_a_collection_of_pages(app, client, alice, monkeyp
     assert seen == [f"{ROOT}/iiif/manifests/{s}" for s in sets]
     for past in ("4", "0", "01", "x", "٣"):
         assert get_iiif(client, f"/api/iiif/collections/{cid}/pages/{past}", alice).status_code == 404, past
+
+
+def test_manifests_and_collections_take_a_fixed_number_of_statements(app, client, alice, monkeypatch):
+    monkeypatch.setitem(app.config, "QUERY_COUNT_HEADER", True)
+    counts = {}
+    for size in (1, 6):
+        cid = create_collection(client, alice, f"Of {size}")
+        images = [make_iiif_image(client, alice, base=f"https://iiif.example.org/{size}/{n}", width=5, height=5)
+                  for n in range(size)]
+        sets = [create_set(client, alice, cid, f"Set {n}", image_ids=images, allowed_languages=["en"])
+                for n in range(size)]
+        manifest = get_iiif(client, manifest_url(sets[0]), alice)
+        collection = get_iiif(client, f"/api/iiif/collections/{cid}", alice)
+        assert len(manifest.get_json()["items"]) == size and len(collection.get_json()["items"]) == size
+        counts[size] = (manifest.headers["X-Query-Count"], collection.headers["X-Query-Count"])
+    assert counts[1] == counts[6]
