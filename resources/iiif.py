@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, g, request
 from app.auth import caller_from_request, current_caller
 from app.engine.errors import ApiError, not_found
 from app.engine.http import api_root, respond
-from app.engine.negotiation import JSONAPI_DIALECT
+from app.engine.negotiation import JSONAPI_DIALECT, choose_dialect
 from app.engine.openapi import documented
 from app.engine.registry import RESOURCES
 from app.engine.rows import find_visible
@@ -24,7 +24,9 @@ discovery.install()
 
 @iiif.before_request
 def negotiate_and_authenticate():
-    g.dialect = JSONAPI_DIALECT  # errors are JSON:API error documents
+    # errors are error documents in the API dialect the Accept names, else JSON:API's
+    dialect = choose_dialect(request.headers.get("Accept"), current_app.config["PANOPTES_DIALECT"])
+    g.dialect = JSONAPI_DIALECT if isinstance(dialect, ApiError) else dialect
     accept = request.accept_mimetypes
     chosen = accept.best_match(["application/ld+json", "application/json"]) if accept else "application/ld+json"
     if chosen is None:

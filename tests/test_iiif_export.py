@@ -151,6 +151,9 @@ def test_manifest_http_cors_etag_and_media_types(client, alice, seeded):
     refused = get_iiif(client, url, accept="text/html")
     assert refused.status_code == 406
     assert refused.get_json()["errors"][0]["source"] == {"header": "Accept"}
+    # an API media type is refused too, with the error in that dialect
+    panoptes = get_iiif(client, url, accept=PANOPTES)
+    assert panoptes.status_code == 406 and "message" in panoptes.get_json()["errors"][0]
     preflight = client.options(url, headers={"Origin": "https://viewer.example.org",
                                              "Access-Control-Request-Method": "GET"})
     assert preflight.headers["Access-Control-Allow-Origin"] in ("*", "https://viewer.example.org")
