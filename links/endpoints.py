@@ -19,6 +19,7 @@ from app.engine.http import (
     context, dialect, no_content, respond, respond_result, require_caller, show_response,
 )
 from app.engine.registry import RESOURCES
+from app.engine.routes import Route, add_route
 from app.extensions import db
 from app.operations import ADD, DROP, REPLACE, Operation, Precondition, Processor
 
@@ -69,7 +70,7 @@ class RelationViews:
         return query
 
     def linkage(self, id, rel, **parents):
-        if dialect().panoptes:
+        if dialect().linkage_answers_related:
             return self.related(id, rel, **parents)
         resource = self.resource
         row, caller = self._parent_row(id, parents)
@@ -110,15 +111,15 @@ class RelationViews:
             raise ApiError(400, "A relationship endpoint takes only paging parameters.", parameter="include",
                            code="invalid_parameter")
 
-    def dispatch(self, id, rel, **parents):
+    def dispatch(self, id, rel, url, **parents):
         if request.method in ("GET", "HEAD"):
             return self.linkage(id, rel, **parents)
-        return self.write(id, rel, **parents)
+        return self.write(id, rel, url, **parents)
 
     # -- writing ---------------------------------------------------------------------------------
-    def write(self, id, rel, **parents):
+    def write(self, id, rel, url, **parents):
         """POST/PATCH/DELETE on …/links/<rel> or …/relationships/<rel>."""
-        if dialect().panoptes and request.endpoint.endswith(":links:" + rel):  # not …/relationships/…
+        if url == "links" and dialect().links_by_key:  # not …/relationships/…
             if request.method == "POST":
                 return self.panoptes_add(id, rel, parents)
             if request.method == "DELETE":
@@ -175,14 +176,14 @@ class RelationViews:
 def register_relations(bp, resource, member, t=None):
     views = RelationViews(resource)
     t = t or resource.type
-    for name in resource.relations:
-        defaults = {"rel": name}
+    for name, relation in resource.relations.items():
+
+        def add(rule, view, fn, methods, **defaults):
+            add_route(bp, rule, f"{t}:{view}:{name}", fn, methods, Route(resource, view, relation),
+                      defaults={"rel": name, **defaults})
+
         for kind in ("links", "relationships"):
-            methods = ["GET", "POST", "PATCH", "DELETE"]
-            bp.add_url_rule(f"{member}/{kind}/{name}", f"{t}:{kind}:{name}", views.dispatch, methods=methods,
-                            defaults=defaults, strict_slashes=False)
-        bp.add_url_rule(f"{member}/links/{name}/<ids>", f"{t}:unlink:{name}", views.unlink_ids,
-                        methods=["DELETE"], defaults=defaults, strict_slashes=False)
-        if resource.relations[name].related:
-            bp.add_url_rule(f"{member}/{name}", f"{t}:related:{name}", views.related, methods=["GET"],
-                            defaults=defaults, strict_slashes=False)
+            add(f"{member}/{kind}/{name}", kind, views.dispatch, ["GET", "POST", "PATCH", "DELETE"], url=kind)
+        add(f"{member}/links/{name}/<ids>", "unlink", views.unlink_ids, ["DELETE"])
+        if relation.related:
+            add(f"{member}/{name}", "related", views.related, ["GET"])

@@ -20,7 +20,7 @@ from resources import api
 
 def negotiate():
     """The extension must be asked for: in Content-Type (415) and, where Accept names JSON:API, there (406)."""
-    if dialect().panoptes:
+    if not dialect().atomic_operations:
         raise ApiError(406, "The Panoptes dialect has no atomic operations: send Accept: "
                        f"{ATOMIC_CT}.", code="not_acceptable", header="Accept")
     content_type = request.headers.get("Content-Type", "")

@@ -50,7 +50,7 @@ def _page_number(value):
 
 
 @iiif.get("/manifests/<resid:image_set_id>")
-@documented("file", media=["application/ld+json", "application/json"], errors=("404", "406"))
+@documented("file", media=["application/ld+json", "application/json"], errors=("401", "404", "406"))
 def manifest(image_set_id):
     """The image set as a IIIF Presentation 3.0 Manifest (visible exactly as the image set is)"""
     data = iiif_export.load_image_set(image_set_id, current_caller())
@@ -69,7 +69,7 @@ def _references(root, rows):
 
 
 @iiif.get("/collections/<resid:collection_id>")
-@documented("file", media=["application/ld+json", "application/json"], errors=("404", "406"))
+@documented("file", media=["application/ld+json", "application/json"], errors=("401", "404", "406"))
 def collection(collection_id):
     """The collection as a IIIF Presentation 3.0 Collection of the manifests of its image sets the caller may
     see; past IIIF_COLLECTION_PAGE_SIZE of them, a Collection of Collections, one per page"""
@@ -87,7 +87,7 @@ def collection(collection_id):
 
 
 @iiif.get("/collections/<resid:collection_id>/pages/<page>")
-@documented("file", media=["application/ld+json", "application/json"], errors=("404", "406"))
+@documented("file", media=["application/ld+json", "application/json"], errors=("401", "404", "406"))
 def collection_page(collection_id, page):
     """One page of a large collection's IIIF Collection"""
     number = _page_number(page)

@@ -118,8 +118,11 @@ class ImageSets(Resource):
         if inputs.get("image_ids"):
             add_images(obj.id, inputs["image_ids"], caller, write.pointer("image_ids"))
         if "published" in inputs:
-            if "manage" not in self.policy.rights(caller, obj):
+            if inputs["published"] and "publish" not in self.policy.actions(caller, obj):
                 raise forbidden("publish", detail="Only the image set's creator may publish it.")
+            if not inputs["published"] and "unpublish" not in self.policy.actions(caller, obj):
+                raise forbidden("unpublish", detail="Only the image set's creator and the collection's owners "
+                                "may unpublish it.")
             set_published(obj.id, inputs["published"])
 
 

@@ -4,13 +4,11 @@ import functools
 from flask import current_app
 from sqlalchemy import text
 
-from app.engine.documents import JSONAPI_VERSION
 from app.engine.errors import ApiError
 from app.engine.openapi import documented
 from app.engine.http import api_root, dialect, request_url, respond, require_caller, show_response
 from app.engine.registry import RESOURCES
 from app.extensions import db
-from app.engine.link_templates import jsonapi_link_templates, panoptes_links
 from resources import api
 
 
@@ -18,26 +16,8 @@ from resources import api
 @documented("document", errors=("406",), auth=False)
 def entry_point():
     """The entry point: every type's list and link templates, the explorer and this description"""
-    root = api_root()
-    types = sorted(RESOURCES)
-    if dialect().panoptes:
-        doc = {t: f"/{RESOURCES[t].path}" for t in types}
-        doc["me"] = "/me"
-        doc["openapi"], doc["explorer"] = "/openapi.json", "/explorer"
-        doc["iiif_discovery"] = "/iiif/discovery"
-        doc.update({k: v["href"] for k, v in panoptes_links(types).items()})
-        return respond(doc)
-    return respond({
-        "jsonapi": JSONAPI_VERSION,
-        "meta": {
-            "endpoints": {t: f"{root}/{RESOURCES[t].path}" for t in types} | {"me": f"{root}/me"},
-            "link_templates": jsonapi_link_templates(types, root),
-            "openapi": f"{root}/openapi.json",
-            "explorer": f"{root}/explorer",
-            "iiif_discovery": f"{root}/iiif/discovery",
-        },
-        "links": {"self": request_url(), "describedby": f"{root}/openapi.json"},
-    })
+    return respond(dialect().entry_document(sorted(RESOURCES), api_root(), request_url(),
+                                            extra={"iiif_discovery": "/iiif/discovery"}))
 
 
 @api.get("/me")
@@ -70,6 +50,4 @@ def health():
     # migration: the database's revision; migration_head: the newest this code ships
     meta = {"status": "ok", "database": "ok", "migration": head, "migration_head": migration_head(),
             "migrated": head == migration_head()}
-    if dialect().panoptes:
-        return respond({"health": meta})
-    return respond({"jsonapi": JSONAPI_VERSION, "meta": meta})
+    return respond(dialect().meta_document("health", meta))

@@ -9,22 +9,22 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_caller
-
-from app.engine.body import load_attributes, parse_identifier, read_json
-from app.engine.errors import ApiError, combine, invalid, not_found
-from app.engine.fetch import fetch_list
+from app.engine.actions import Action, Alias, Listing
+from app.engine.body import load_attributes, parse_identifier
+from app.engine.errors import ApiError, combine, invalid
 from app.engine.filters import Equals, id_number
-from app.engine.http import context, dialect, parse_query, require_caller, respond_result, show_response
+from app.engine.http import context
 from app.engine.nesting import Parent
-from app.engine.openapi import documented
 from app.engine.registry import RESOURCES
-from app.engine.relations import PolymorphicToMany, ToMany, ToOne
+from app.engine.relations import PolymorphicToMany, ToMany, ToOne, WritesThrough
 from app.engine.resource import Resource
+from app.engine.rows import bump_version
 from app.extensions import db
 from app.models import User, UserGroup
 from app.models.sets import (
     CONTENT_FIELDS, DataTable, Document, Layer, Publish, Set, SetItem, SetPermission, SetVersion, SetVersionItem,
 )
+from app.operations import UPDATE, Outcome
 from app.policies import OwnedPolicy
 from app.policies.sets import (
     ADMIN, ADMIN_OF, EDIT, EVERYONE, VIEW, SetChildPolicy, SetPolicy, SetVersionPolicy, require_level, sets_at,
@@ -33,9 +33,6 @@ from app.services import set_content, set_versions
 from app.services.markdown import render_markdown
 from app.services.set_versions import Transition
 from resources.owners import default_owner, owner_filter, owner_relation
-from app.operations import ACTION, UPDATE, Operation, Outcome, Processor
-from app.engine.rows import bump_version, find_visible
-from resources.views import Views
 from schemas.sets import (
     DocumentSchema, LayerSchema, PublishSchema, SetPermissionSchema, SetSchema, SetVersionSchema, TableSchema,
 )
@@ -138,48 +135,21 @@ def _item_columns(model):
     return {"layers": model.layer_id, "tables": model.table_id, "documents": model.document_id}
 
 
-class VersionItems(PolymorphicToMany):
-    """A version's items; a change to a never-published set's draft shows on the set at once."""
-
-    def add(self, version_id, members, skip_existing=False):
-        super().add(version_id, members, skip_existing)
-        set_content.show_draft_change(version_id)
-
-    def remove(self, version_id, members):
-        super().remove(version_id, members)
-        set_content.show_draft_change(version_id)
-
-    def replace(self, version_id, members):
-        super().replace(version_id, members)
-        set_content.show_draft_change(version_id)
+version_items = PolymorphicToMany(SetVersionItem.version_id, _item_columns(SetVersionItem), SetVersionItem.id,
+                                  add_action="link", remove_action="unlink")
 
 
-version_items = VersionItems(SetVersionItem.version_id, _item_columns(SetVersionItem), SetVersionItem.id,
-                             add_action="link", remove_action="unlink")
+def editable_draft_id(set_id):
+    """The draft a change of the set's content goes to (made from the published content if there is none)."""
+    set_obj = db.session.get(Set, set_id)
+    with version_rules():
+        draft = set_content.editable_draft(set_obj, current_caller().user_id)
+    db.session.flush()
+    return draft.id
 
 
-class DraftItems(PolymorphicToMany):
-    """The items a set shows; a change goes to the set's draft (made from the published content if there
-    is none), like every change of a set's content."""
-
-    def _draft(self, set_id):
-        set_obj = db.session.get(Set, set_id)
-        with version_rules():
-            draft = set_content.editable_draft(set_obj, current_caller().user_id)
-        db.session.flush()
-        return draft.id
-
-    def present(self, set_id, members):
-        return version_items.present(self._draft(set_id), members)
-
-    def add(self, set_id, members, skip_existing=False):
-        version_items.add(self._draft(set_id), members, skip_existing)
-
-    def remove(self, set_id, members):
-        version_items.remove(self._draft(set_id), members)
-
-    def replace(self, set_id, members):
-        version_items.replace(self._draft(set_id), members)
+class ShownItems(WritesThrough, PolymorphicToMany):
+    """The items a set shows; changes go to its draft, like every change of a set's content."""
 
 
 def set_pages(ids, caller):
@@ -195,18 +165,15 @@ def visible_set(set_id, caller):
     return find_visible(RESOURCES["sets"], set_id, caller)
 
 
-class SetViews(Views):
-    @documented("list")
-    def drafts(self):
-        """Sets whose latest version is a draft the caller may edit."""
-        resource, caller = self.resource, current_caller()
-        where = [Set.latest_version_id.in_(
-            select(SetVersion.id).where(SetVersion.state.in_(set_content.ACTIVE)))]
-        editable = sets_at(caller, EDIT)
-        if editable is not None:
-            where.append(editable)
-        result = fetch_list(resource, parse_query(resource), caller, dialect(), where=where)
-        return respond_result(result)
+def draft_sets(caller):
+    """Sets whose latest version is a draft the caller may edit."""
+    where = [Set.latest_version_id.in_(select(SetVersion.id).where(SetVersion.state.in_(set_content.ACTIVE)))]
+    editable = sets_at(caller, EDIT)
+    return where if editable is None else [*where, editable]
+
+
+def changes_items(write):
+    return "items" in write.relations or (write.op.relation is not None and write.op.relation.name == "items")
 
 
 class Sets(Resource):
@@ -217,8 +184,8 @@ class Sets(Resource):
     trailing_slash = True
     relations = {
         "owner": owner_relation(Set),
-        "items": DraftItems(SetItem.set_id, _item_columns(SetItem), SetItem.id, add_action="link",
-                            remove_action="unlink"),
+        "items": ShownItems(SetItem.set_id, _item_columns(SetItem), SetItem.id, add_action="link",
+                            remove_action="unlink", writes_to=version_items, row=editable_draft_id),
         "versions": ToMany(SetVersion.set_id, SetVersion.id, SetVersion.id.desc(), link_table=False, related=False),
         "latest_version": ToOne(Set.latest_version_id),
         "published_version": ToOne(Set.published_version_id),
@@ -233,10 +200,7 @@ class Sets(Resource):
         "user": ("owner", owner_input("users", "user")),
         "group": ("owner", owner_input("user_groups", "group")),
     }
-    views = SetViews
-
-    def extra_routes(self, bp, views):
-        bp.add_url_rule("/sets/drafts", "sets:drafts", views.drafts, methods=["GET"], strict_slashes=False)
+    actions = (Listing("drafts", draft_sets, doc=draft_sets.__doc__),)
 
     def list_constraints(self, parents, caller):
         return (Set.published_version_id.is_not(None),), None
@@ -251,6 +215,8 @@ class Sets(Resource):
     def finish(self, write):
         if write.creating and set_content.active_draft(write.obj.id) is None:
             set_content.new_draft(write.obj, write.caller.user_id)
+        if changes_items(write):
+            set_content.show_draft_change(editable_draft_id(write.obj.id))
 
     @staticmethod
     def _content_to_draft(write):
@@ -271,31 +237,13 @@ class Sets(Resource):
 
 # -- versions ------------------------------------------------------------------------------------
 
-class SetVersionViews(Views):
-    @documented("one")
-    def shortcut(self, set_id, which):
-        """GET …/versions/draft/ and …/versions/published/ (404 when the set has none)."""
-        caller = current_caller()
-        visible_set(set_id, caller)
-        states = set_content.ACTIVE if which == "draft" else ("published",)
-        query = select(SetVersion.id).where(SetVersion.set_id == set_id, SetVersion.state.in_(states))
-        scope = self.resource.policy.scope(caller, self.resource)
-        if scope is not None:  # a viewer's 404 names the shortcut, not the draft it may not see
-            query = query.where(scope)
-        version_id = db.session.scalar(query)
-        if version_id is None:
-            raise not_found("set_versions", which)
-        return show_response(self.resource, version_id)
-
-    @documented("one", of="publishes", status=201, body="optional")
-    def publish(self, set_id, id):
-        """POST …/versions/{v}/publish/: publish the draft at once; answers the completed task."""
-        publishes = RESOURCES["publishes"]
-        query = parse_query(publishes, listing=False)
-        op = Operation(ACTION, self.resource, id, parents={"set_id": set_id}, action=publish_version,
-                       needs="publish")
-        outcome = Processor(require_caller()).run(op)
-        return show_response(publishes, outcome.id, status=201, location=True, query=query)
+def version_in(states):
+    def find(set_obj, caller):
+        query = select(SetVersion.id).where(SetVersion.set_id == set_obj.id, SetVersion.state.in_(states))
+        scope = RESOURCES["set_versions"].policy.scope(caller, RESOURCES["set_versions"])
+        # a viewer's 404 names the shortcut, not the draft it may not see
+        return db.session.scalar(query if scope is None else query.where(scope))
+    return find
 
 
 def publish_version(write):
@@ -323,17 +271,15 @@ class SetVersions(Resource):
     filters = {"set_id": Equals(SetVersion.set_id, "id"), "state": Equals(SetVersion.state)}
     sorts = ("created_at", "updated_at")
     attribute_relations = {"items": items_from_urls}
-    views = SetVersionViews
+    actions = (
+        Alias("draft", version_in(set_content.ACTIVE), doc="The set's draft (404 when it has none)"),
+        Alias("published", version_in(("published",)), doc="The set's published version (404 when it has none)"),
+        Action("publish", publish_version, needs="publish", of="publishes", status=201, location=True,
+               doc="Publish the draft at once; answers the completed task"),
+    )
     parent = Parent("sets", SetVersion.set_id, "versions", flat="set_versions", lock=True)
     default_order = [SetVersion.id.desc()]
     create_body_optional = True  # POST …/versions/ opens a draft; a body, if any, edits it
-
-    def extra_routes(self, bp, views):
-        for which in ("draft", "published"):
-            bp.add_url_rule(f"/sets/<resid:set_id>/versions/{which}", f"set_versions:{which}", views.shortcut,
-                            methods=["GET"], defaults={"which": which}, strict_slashes=False)
-        bp.add_url_rule("/sets/<resid:set_id>/versions/<resid:id>/publish", "set_versions:publish",
-                        views.publish, methods=["POST"], strict_slashes=False)
 
     def make(self, write):
         """A new draft, copied from the published content."""
@@ -381,21 +327,12 @@ class Publishes(Resource):
     deletable = False
 
 
-class SetPermissionViews(Views):
-    @documented("list", body="list")
-    def replace(self, set_id):
-        """PUT /sets/{id}/permissions/: the list sent replaces every direct grant; answers the new list."""
-        caller = require_caller()
-        op = Operation(ACTION, self.resource, parents={"set_id": set_id}, action=replace_grants,
-                       read=lambda: read_json())
-        Processor(caller).run(op)
-        return self.index(set_id=set_id)
+def may_manage_grants(write):
+    require_level(write.caller, write.parent, ADMIN, "change its permissions")
 
 
 def replace_grants(write):
-    set_obj, caller = write.parent, write.caller
-    require_level(caller, set_obj, ADMIN, "change its permissions")
-    grants = parse_grants(write.op.resource, write.op.input)
+    set_obj, caller, grants = write.parent, write.caller, write.op.input
     db.session.execute(delete(SetPermission).where(SetPermission.set_id == set_obj.id))
     if grants:
         db.session.execute(insert(SetPermission), [
@@ -413,9 +350,9 @@ def answer_as_admin(caller, set_id):
     g.caller = dataclasses.replace(caller, extra={**caller.extra, ADMIN_OF: {set_id}})
 
 
-def parse_grants(resource, body):
+def read_grants(dialect, resource, body):
     """The grant list of a PUT, in either dialect, every problem reported at once."""
-    entries, errors = dialect().read_list(resource, body)
+    entries, errors = dialect.read_list(resource, body)
     grants, seen = [], set()
     for entry, base in entries:
         if not isinstance(entry, dict):
@@ -460,13 +397,11 @@ class SetPermissions(Resource):
     relations = {"set": ToOne(SetPermission.set_id)}
     filters = {"principal": Equals(SetPermission.principal), "permission": Equals(SetPermission.permission)}
     sorts = ("created_at", "updated_at", "principal")
-    views = SetPermissionViews
     parent = Parent("sets", SetPermission.set_id, "permissions", flat="set_permissions",
                     guard=lambda caller, set_obj: require_level(caller, set_obj, ADMIN, "see its permissions"))
-
-    def extra_routes(self, bp, views):
-        bp.add_url_rule("/sets/<resid:set_id>/permissions", "set_permissions:replace", views.replace,
-                        methods=["PUT"], strict_slashes=False)
+    actions = (Action("replace", replace_grants, path="", on="list", method="PUT", guard=may_manage_grants, read=read_grants,
+                      answers="list", body="list",
+                      doc="The list sent replaces every direct grant; answers the new list"),)
 
     def prepare(self, write):
         if write.creating:

@@ -3,25 +3,32 @@ its dialect, runs one operation and answers with a document."""
 from flask import request
 
 from app.auth import current_caller
+from app.engine.actions import Action, Alias, Listing
 from app.engine.body import Input, read_json
+from app.engine.errors import not_found
 from app.engine.fetch import fetch_list, fetch_one
 from app.engine.http import (
     dialect, no_content, parse_query, require_caller, respond_result, show_response,
 )
-from app.operations import CREATE, REMOVE, UPDATE, Operation, Precondition, Processor
+from app.engine.registry import RESOURCES
+from app.engine.routes import Route, add_route
+from app.operations import ACTION, CREATE, REMOVE, UPDATE, Operation, Precondition, Processor
 
 
 class Views:
-    """The five resource views bound to one declaration."""
+    """The five resource views and the declared actions' view, bound to one declaration."""
 
     def __init__(self, resource):
         self.resource = resource
 
-    def index(self, **parents):
-        resource = self.resource
+    def index(self, listing=None, **parents):
+        resource, caller = self.resource, current_caller()
         query = parse_query(resource)
-        where, order = resource.list_constraints(parents, current_caller())
-        result = fetch_list(resource, query, current_caller(), dialect(), where=where, default_order=order)
+        where, order = resource.list_constraints(parents, caller)
+        if listing is not None:  # a named list: its own conditions instead of the type's, under the same parent
+            where = [*(resource.parent.constraints(parents, caller) if resource.parent else ()),
+                     *listing.where(caller)]
+        result = fetch_list(resource, query, caller, dialect(), where=where, default_order=order)
         return respond_result(result)
 
     def show(self, id, **parents):
@@ -70,22 +77,63 @@ class Views:
         return no_content()
 
 
+    # -- a type's own endpoints (app/engine/actions.py) ------------------------------------------------
+    def declared(self, declared, id=None, **parents):
+        if isinstance(declared, Listing):
+            return self.index(listing=declared, **parents)
+        if isinstance(declared, Alias):
+            return self._alias(declared, parents)
+        return self._act(declared, id, parents)
+
+    def _alias(self, alias, parents):
+        resource, caller = self.resource, current_caller()
+        parent = resource.parent.visible(parents[resource.parent.key], caller) if resource.parent else None
+        found = alias.find(parent, caller)
+        if found is None:
+            raise not_found(resource.type, alias.name)
+        return show_response(resource, found)
+
+    def _act(self, action, id, parents):
+        resource, caller = self.resource, require_caller()
+        answer = RESOURCES[action.of] if action.of else resource
+        query = parse_query(answer, listing=False) if action.answers == "one" else None
+        read = None
+        if action.read is not None:
+            read = lambda: action.read(dialect(), resource, read_json())  # noqa: E731
+        op = Operation(ACTION, resource, id, parents=parents, action=action.run, needs=action.needs,
+                       guard=action.guard, read=read)
+        outcome = Processor(caller).run(op)
+        if action.answers == "list":
+            return self.index(**parents)
+        return show_response(outcome.resource or answer, outcome.id, status=action.status, query=query,
+                             location=action.location)
+
+
 def register(bp, resource):
-    """Routes for one declaration: its lists and members (only the methods the type allows), and every
-    relation's endpoints."""
+    """Routes for one declaration: its lists and members (only the methods the type allows), every
+    relation's endpoints and the type's declared actions (on its canonical URL)."""
     from links.endpoints import register_relations
 
-    views = (resource.views or Views)(resource)
+    views = Views(resource)
     for number, (base, creates) in enumerate(resource.route_bases()):
         t = resource.type if number == 0 else f"{resource.type}~{number}"
-        bp.add_url_rule(base, f"{t}:index", views.index, methods=["GET"], strict_slashes=False)
-        if creates and resource.creatable:
-            bp.add_url_rule(base, f"{t}:create", views.create, methods=["POST"], strict_slashes=False)
         member = base + "/<resid:id>"
-        bp.add_url_rule(member, f"{t}:show", views.show, methods=["GET"], strict_slashes=False)
+
+        def add(rule, view, fn, methods, **kw):
+            add_route(bp, rule, f"{t}:{view}", fn, methods, Route(resource, view), **kw)
+
+        add(base, "index", views.index, ["GET"])
+        if creates and resource.creatable:
+            add(base, "create", views.create, ["POST"])
+        add(member, "show", views.show, ["GET"])
         if resource.updatable:
-            bp.add_url_rule(member, f"{t}:update", views.update, methods=["PUT", "PATCH"], strict_slashes=False)
+            add(member, "update", views.update, ["PUT", "PATCH"])
         if resource.deletable:
-            bp.add_url_rule(member, f"{t}:destroy", views.destroy, methods=["DELETE"], strict_slashes=False)
+            add(member, "destroy", views.destroy, ["DELETE"])
         register_relations(bp, resource, member, t)
-    resource.extra_routes(bp, views)
+        if number == 0:
+            for declared in resource.actions:
+                at = member if declared.on == "member" else base
+                rule = f"{at}/{declared.segment}" if declared.segment else at
+                add_route(bp, rule, f"{t}:{declared.name}", views.declared, [declared.method],
+                          Route(resource, "declared", declared=declared), defaults={"declared": declared})

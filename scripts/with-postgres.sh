@@ -56,7 +56,8 @@ DB_USER=hyperapi
 DB_PASSWORD=hyperapi
 DB_NAME=hyperapi_test
 SETTINGS=("listen_addresses='127.0.0.1'" fsync=off synchronous_commit=off full_page_writes=off max_connections=300)
-ROLE_SQL="CREATE ROLE $DB_USER LOGIN PASSWORD '$DB_PASSWORD'"
+# CREATEDB: parallel test processes each make a database of their own (tests/conftest.py)
+ROLE_SQL="CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD'"
 DB_SQL="CREATE DATABASE $DB_NAME OWNER $DB_USER"
 
 if [ "$(id -u)" = 0 ]; then

@@ -28,6 +28,29 @@ class ValidatingClient(FlaskClient):
         return response
 
 
+def _worker_database():
+    """Under pytest-xdist each worker process gets a PostgreSQL database of its own, made beside the one
+    TEST_DATABASE_URL names; the variable is rewritten so that servers the tests start use it too."""
+    url, worker = os.environ.get("TEST_DATABASE_URL", ""), os.environ.get("PYTEST_XDIST_WORKER")
+    if not (url.startswith("postgresql") and worker):
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if exists is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    os.environ["TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
+
+
+_worker_database()
+
+
 def _database_url(tmpdir):
     return os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + os.path.join(tmpdir, "test.sqlite3")
 

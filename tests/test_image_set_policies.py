@@ -288,14 +288,51 @@ def test_publish_refused_changes_nothing(app, client, people):
     assert_jsonapi_error(response, 403)
     assert state(client, world, cid, sid) == before
     assert publication_active(client, world, cid, sid) is None
-    # and unpublishing someone else's published set is refused too
-    creator = world.people["creator"]
+
+
+@pytest.mark.parametrize("panoptes", [False, True], ids=["jsonapi", "panoptes"])
+def test_the_collection_owner_may_unpublish_any_image_set_in_it(app, client, people, panoptes):
+    """An extension of §7.2: the collection's owners may take down a set its creator published, not publish."""
+    world = build_world(app, client, people, private=False)
+    cid, sid, _image = make_target(client, world, "owner")
+    owner, creator, collaborator = (world.people[k] for k in ("owner", "creator", "collaborator"))
     client.patch(nested(cid, sid), headers=creator.jsonapi(), content_type=JSONAPI,
                  json=jsonapi_body("image_sets", {"published": True}, id_=sid))
-    response = client.put(nested(cid, sid), headers=owner.panoptes(**{"If-Match": "*"}), content_type=PANOPTES,
-                          json={"image_sets": {"published": False}})
-    assert_panoptes_error(response, 403)
     assert publication_active(client, world, cid, sid) is True
+
+    def unpublish(person):
+        if panoptes:
+            return client.put(nested(cid, sid), headers=person.panoptes(**{"If-Match": "*"}),
+                              content_type=PANOPTES, json={"image_sets": {"published": False}})
+        return client.patch(nested(cid, sid), headers=person.jsonapi(), content_type=JSONAPI,
+                            json=jsonapi_body("image_sets", {"published": False}, id_=sid))
+
+    refused = unpublish(collaborator)
+    (assert_panoptes_error if panoptes else assert_jsonapi_error)(refused, 403)
+    assert publication_active(client, world, cid, sid) is True
+    assert unpublish(owner).status_code == 200
+    assert publication_active(client, world, cid, sid) is False
+
+
+def test_a_creator_keeps_rights_only_while_sharing_the_collection(app, client, people):
+    """Once the creator's role on a private collection is gone, the set they made there is neither theirs
+    to edit or publish nor visible to them (unless published); the owner keeps theirs."""
+    world = build_world(app, client, people, private=True)
+    cid, sid, _image = make_target(client, world, "owner")
+    creator, owner = world.people["creator"], world.people["owner"]
+    assert client.get(nested(cid, sid), headers=creator.jsonapi()).get_json()["data"]["attributes"][
+        "policies"] == ALL
+    found = client.get(f"/api/collection_roles?filter[collection_id]={cid}&filter[user_id]={creator.id}",
+                       headers=owner.jsonapi()).get_json()["data"]
+    role_id = found[0]["id"]
+    assert client.delete(f"/api/collection_roles/{role_id}", headers=owner.jsonapi()).status_code == 204
+    assert_jsonapi_error(client.get(nested(cid, sid), headers=creator.jsonapi()), 404)
+    refused = client.patch(nested(cid, sid), headers=creator.jsonapi(), content_type=JSONAPI,
+                           json=jsonapi_body("image_sets", {"published": True}, id_=sid))
+    assert_jsonapi_error(refused, 404)
+    assert publication_active(client, world, cid, sid) is None
+    shown = client.get(nested(cid, sid), headers=owner.jsonapi()).get_json()["data"]["attributes"]["policies"]
+    assert shown == ["access", "write", "delete"]
 
 
 def test_images_visibility_follows_sets(app, client, people):

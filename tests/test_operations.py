@@ -173,6 +173,7 @@ def _wait_for(base_url, status, timeout=30.0):
     raise AssertionError(f"/api/health did not answer {status} within {timeout} s; last: {last}")
 
 
+@pytest.mark.cluster
 def test_postgres_outage_gives_503_then_recovers_without_restart(app, people, client):
     stop, start = _postgres_cluster_control()
     alice = people.user("alice")

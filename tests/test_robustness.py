@@ -98,6 +98,7 @@ class World:
 
 def _routes(app):
     from app.engine.registry import RESOURCES
+    from app.engine.routes import route_of
 
     routes = []
     for rule in app.url_map.iter_rules():
@@ -105,8 +106,9 @@ def _routes(app):
         if not text.startswith("/api") and not text.startswith("/oauth"):
             continue
         parts = text.split("/")
-        # endpoints are named "<type>[~n]:<view>" (resources/views.py), whatever the URL nests under
-        type_ = rule.endpoint.split(".", 1)[-1].split(":")[0].split("~")[0]
+        # what each rule serves is recorded when it is added (app/engine/routes.py)
+        route = route_of(rule.endpoint)
+        type_ = route.resource.type if route is not None else None
         rel = (rule.defaults or {}).get("rel")
         if "import" in parts:
             kind = "import"

@@ -16,6 +16,10 @@ class Dialect:
     bare_filters = False            # ``owner=…`` as well as ``filter[owner]=…``
     deleted_answer = "none"         # what a delete answers: "none" (204) or "document" where the type allows
     duplicate_links_refused = False  # adding a member twice: an error (True) or nothing to do
+    linkage_answers_related = False  # GET …/links/<rel>: the related resources (True) or resource linkage
+    links_by_key = False             # …/links/<rel> takes {"<rel>": ids} adds and removes by ids in the URL
+    atomic_operations = True         # POST /api/operations is served
+    owner_objects = False            # a polymorphic to-one is written as an object naming its target
 
     def requires_if_match(self, method):
         return False
@@ -30,6 +34,15 @@ class Dialect:
         raise NotImplementedError
 
     def render(self, result, ctx, meta=None):
+        raise NotImplementedError
+
+    def meta_document(self, key, meta):
+        """A document that holds only ``meta`` (the health check)."""
+        raise NotImplementedError
+
+    def entry_document(self, types, root, self_url, extra=None):
+        """The entry point: every type's list, the link templates, the explorer and the description;
+        ``extra``: other documents it names, by root-relative path."""
         raise NotImplementedError
 
     def error_body(self, errors):
@@ -83,6 +96,26 @@ class JsonApiDialect(Dialect):
         from app.engine.documents import jsonapi_document
         return jsonapi_document(result, ctx, meta)
 
+    def meta_document(self, key, meta):
+        from app.engine.documents import JSONAPI_VERSION
+        return {"jsonapi": JSONAPI_VERSION, "meta": meta}
+
+    def entry_document(self, types, root, self_url, extra=None):
+        from app.engine.documents import JSONAPI_VERSION
+        from app.engine.link_templates import jsonapi_link_templates
+        from app.engine.registry import RESOURCES
+        return {
+            "jsonapi": JSONAPI_VERSION,
+            "meta": {
+                "endpoints": {t: f"{root}/{RESOURCES[t].path}" for t in types} | {"me": f"{root}/me"},
+                "link_templates": jsonapi_link_templates(types, root),
+                "openapi": f"{root}/openapi.json",
+                "explorer": f"{root}/explorer",
+                **{name: root + path for name, path in (extra or {}).items()},
+            },
+            "links": {"self": self_url, "describedby": f"{root}/openapi.json"},
+        }
+
     def error_body(self, errors):
         return {"jsonapi": {"version": "1.1"}, "errors": [e.jsonapi() for e in errors]}
 
@@ -95,6 +128,10 @@ class PanoptesDialect(Dialect):
     bare_filters = True
     deleted_answer = "document"
     duplicate_links_refused = True
+    linkage_answers_related = True
+    links_by_key = True
+    atomic_operations = False
+    owner_objects = True
 
     def requires_if_match(self, method):
         return method in ("PUT", "DELETE")
@@ -125,6 +162,19 @@ class PanoptesDialect(Dialect):
     def render(self, result, ctx, meta=None):
         from app.engine.documents import panoptes_document
         return panoptes_document(result, ctx, meta)
+
+    def meta_document(self, key, meta):
+        return {key: meta}
+
+    def entry_document(self, types, root, self_url, extra=None):
+        from app.engine.link_templates import panoptes_links
+        from app.engine.registry import RESOURCES
+        doc = {t: f"/{RESOURCES[t].path}" for t in types}
+        doc["me"] = "/me"
+        doc["openapi"], doc["explorer"] = "/openapi.json", "/explorer"
+        doc.update(extra or {})
+        doc.update({k: v["href"] for k, v in panoptes_links(types).items()})
+        return doc
 
     def error_body(self, errors):
         return {"errors": [e.panoptes() for e in errors]}

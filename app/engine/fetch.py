@@ -148,8 +148,8 @@ def complete_groups(store, groups, query, caller, dialect):
             limit = config["INCLUDE_MAX_RESOURCES"] + 1 if included else config["LINKAGE_MAX"]
             load_linkage(store, resource, relation, rows, limit, caller)
         load_computed(store, resource, rows, caller)
-        if dialect.panoptes:
-            # Panoptes writes a polymorphic to-one (the owner) as an object with the target's name.
+        if dialect.owner_objects:
+            # the dialect writes a polymorphic to-one (the owner) as an object with the target's name
             for relation in resource.to_one:
                 if relation.polymorphic and relation.name not in hidden and relation.name not in query.include_tree:
                     _load_to_one_targets(store, resource, relation, rows, caller)

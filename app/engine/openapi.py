@@ -1,9 +1,9 @@
 """The OpenAPI 3.1 description of the API, generated from what serves it: the app's URL map, the resource
 declarations (relations, filters, sorts, routes) and their marshmallow schemas (fields and validation).
 
-Every rule under /api becomes a path; its endpoint name (``<type>[~n]:<view>[:<relation>]``, see
-resources/views.py) says what it answers. A view a declaration adds itself carries ``openapi`` (set by
-``documented``) saying the same. Both dialects appear as two entries of every ``content`` map.
+Every rule under /api becomes a path; what it serves (app/engine/routes.py: a resource view, a relation
+view or a declared action) says what it answers. A view outside the declarations (the entry point, the
+manifest import, atomic operations) carries ``openapi``, set by ``documented``, saying the same. Both dialects appear as two entries of every ``content`` map.
 """
 import re
 
@@ -13,6 +13,7 @@ from marshmallow_jsonapi.fields import Relationship
 
 from app.engine.negotiation import ATOMIC_CT, JSONAPI, PANOPTES_CT as PANOPTES
 from app.engine.registry import RESOURCES
+from app.engine.routes import route_of
 
 ERROR_STATUSES = {
     "400": "Bad query parameter or body", "401": "No or bad token where one is needed",
@@ -268,16 +269,14 @@ class Builder:
 
     # -- operations ---------------------------------------------------------------------------------------
     def operations(self, rule):
-        endpoint = rule.endpoint.split(".", 1)[-1] if rule.endpoint.startswith("api.") else rule.endpoint
         view = self.app.view_functions[rule.endpoint]
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
-        custom = getattr(view, "openapi", None)
-        if ":" not in endpoint or custom is not None:
-            return {m.lower(): self._custom(rule, endpoint, m, custom or {}) for m in methods}
-        type_part, kind, *rest = endpoint.split(":")
-        resource = RESOURCES[type_part.split("~")[0]]
-        relation = resource.relations.get(rest[0]) if rest else None
-        return {m.lower(): self._generic(resource, kind, relation, m, view) for m in methods}
+        route = route_of(rule.endpoint)
+        if route is None or route.declared is not None:
+            custom = route.declared.described if route is not None else getattr(view, "openapi", {})
+            type_name = route.resource.type if route is not None else None
+            return {m.lower(): self._custom(view, type_name, m, custom) for m in methods}
+        return {m.lower(): self._generic(route.resource, route.view, route.relation, m, view) for m in methods}
 
     @staticmethod
     def _reads_anonymously(operations):
@@ -364,9 +363,8 @@ class Builder:
             responses["200"] = {"description": "Done; the parent document (Panoptes)", **self._answer([t], False)}
         return self._op(f"{summary}: {t}.{relation.name}", responses, body=linkage_body, tags=tags)
 
-    def _custom(self, rule, endpoint, method, info):
-        view = self.app.view_functions[rule.endpoint]
-        doc = (view.__doc__ or endpoint).strip().splitlines()[0]
+    def _custom(self, view, type_name, method, info):
+        doc = (info.get("doc") or view.__doc__ or view.__name__).strip().splitlines()[0]
         answers, status = info.get("answers", "one"), str(info.get("status", 200))
         if answers == "atomic":
             return self._atomic(doc, info)
@@ -375,7 +373,7 @@ class Builder:
                        else {m: {"schema": {}} for m in info["media"]})
             return self._op(doc, {status: {"description": doc, "content": content},
                                   **self._errors(info["errors"])}, auth=info["auth"], tags=["api"])
-        type_name = info.get("of") or endpoint.split(":")[0].split("~")[0]
+        type_name = info.get("of") or type_name
         tags = [type_name]
         responses = {**self._errors(WRITE_ERRORS if method != "GET" else READ_ERRORS)}
         if answers == "none":

@@ -324,3 +324,24 @@ class PolymorphicToMany(ToMany):
     def replace(self, parent_id, members):
         db.session.execute(delete(self.parent_column.table).where(self.parent_column == parent_id))
         self.add(parent_id, list(dict.fromkeys(members)))
+
+
+class WritesThrough:
+    """Mixed into a to-many relation that is read from its own rows but changed through ``writes_to``, the
+    same relation of another row: ``row(parent_id)`` → that row's id (a set's items go to its draft)."""
+
+    def __init__(self, *args, writes_to, row, **kw):
+        super().__init__(*args, **kw)
+        self.writes_to, self.row = writes_to, row
+
+    def present(self, parent_id, members):
+        return self.writes_to.present(self.row(parent_id), members)
+
+    def add(self, parent_id, members, skip_existing=False):
+        self.writes_to.add(self.row(parent_id), members, skip_existing)
+
+    def remove(self, parent_id, members):
+        self.writes_to.remove(self.row(parent_id), members)
+
+    def replace(self, parent_id, members):
+        self.writes_to.replace(self.row(parent_id), members)

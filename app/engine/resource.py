@@ -30,7 +30,7 @@ class Resource:
     # input name → fn(value, pointer) → linkage, for relations the specification gives as attributes; the
     # relation is the input's namesake, or the first item of a (relation name, fn) pair
     attribute_relations = {}
-    views = None            # a subclass of resources.views.Views adding the type's own views
+    actions = ()            # the type's own endpoints: app.engine.actions Action, Listing and Alias
     parent = None           # an app.engine.nesting.Parent: the type lives under another's rows
     default_order = None    # list order when the request names no sort (None: by id)
     # name → (root-relative path with "{id}", link type): links of each resource to documents that are not
@@ -151,9 +151,6 @@ class Resource:
         """What DELETE does to the row (a type may keep it, e.g. in a final state)."""
         from app.extensions import db
         db.session.delete(write.obj)
-
-    def extra_routes(self, bp, views):
-        """URL rules beyond the generic ones (``views`` is the type's Views instance)."""
 
     def redact(self, attributes, row, caller):
         """Drop attributes this caller may not read."""

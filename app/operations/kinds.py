@@ -34,6 +34,7 @@ class Operation:
     keep: object = None                  # REMOVE: fn() read before the row goes (the answer of some dialects)
     action: object = None                # ACTION: fn(write) → Outcome
     needs: str = None                    # ACTION: the policy action the caller needs on the row
+    guard: object = None                 # ACTION: fn(write) raising when the caller may not act
     lid: str = None                      # CREATE inside atomic operations: the local id it declares
     read: object = None                  # fn() → Input (resource kinds) or (linkage, pointer) (relationship
     #                                      kinds), called once the caller's rights are checked: a caller who

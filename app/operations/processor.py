@@ -251,6 +251,8 @@ class Processor:
         elif op.resource.parent is not None and op.resource.parent.key in op.parents:
             parent = op.resource.parent
             write.parent = parent.visible(op.parents[parent.key], self.caller, lock=True)
+        if op.guard is not None:
+            op.guard(write)
         op.take_input()
         return op.action(write)
 

@@ -3,8 +3,13 @@
 ``scope`` is a SQL condition on the type's table (None: everything is visible); it is used by
 every read, include and linkage query, so invisible rows never leave the database. ``actions``
 is what a caller may do to one visible object: show, update, destroy, link (add to relations),
-unlink (remove from relations).
+unlink (remove from relations), and a type's own (publish, unpublish).
+
+A family whose rights depend on the caller's standing towards a row states that once, as a
+``FamilyRule``: the same facts give the SQL scope, the per-object check and the ``policies`` field.
 """
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from app.engine.errors import ApiError
@@ -31,6 +36,45 @@ def is_member(caller, group_id, role=None):
     return db.session.execute(query).first() is not None
 
 
+@dataclass(frozen=True)
+class Rights:
+    """What one caller may do to one row: policy ``actions`` and the ``policies`` field it is shown."""
+    actions: frozenset
+    policies: tuple = ()
+
+
+class FamilyRule:
+    """One family's rule of who may do what, stated once and used three ways: the SQL scope of every read
+    (``visible``), the check of every write (``rights_on``) and the ``policies`` field of a page
+    (``policies_of``, one statement per page). ``facts(caller)`` are labelled SQL expressions about the caller
+    and a row of ``model`` (``joins``: what they need); ``grant(caller, *values)`` turns their values into
+    Rights; ``visible(caller)`` is the condition on the same facts that lets a caller read a row."""
+    model = None
+    joins = ()
+
+    def facts(self, caller):
+        raise NotImplementedError
+
+    def grant(self, caller, *values):
+        raise NotImplementedError
+
+    def visible(self, caller):
+        raise NotImplementedError
+
+    def rights_of(self, ids, caller):
+        query = select(self.model.id, *self.facts(caller))
+        for target, on in self.joins:
+            query = query.join(target, on)
+        rows = db.session.execute(query.where(self.model.id.in_(list(ids))))
+        return {row[0]: self.grant(caller, *row[1:]) for row in rows}
+
+    def rights_on(self, caller, obj):
+        return self.rights_of([obj.id], caller).get(obj.id) or Rights(READ)
+
+    def policies_of(self, ids, caller):
+        return {i: list(rights.policies) for i, rights in self.rights_of(ids, caller).items()}
+
+
 class Policy:
     def scope(self, caller, resource):
         return None
@@ -41,6 +85,17 @@ class Policy:
     def may_create(self, caller, obj, inp):
         if not caller.admin:
             raise forbidden("create", obj)
+
+
+class RulePolicy(Policy):
+    """A type's policy read off its family's rule."""
+    rule = None
+
+    def scope(self, caller, resource):
+        return self.rule.visible(caller)
+
+    def actions(self, caller, obj):
+        return self.rule.rights_on(caller, obj).actions
 
 
 class PublicReadPolicy(Policy):

@@ -4,89 +4,89 @@ from sqlalchemy import false, null, or_, select
 from app.engine.errors import ApiError
 from app.extensions import db
 from app.models import Collection, CollectionRole
-from app.policies import ALL, READ, OwnedPolicy, Policy, forbidden, member_groups, owns
+from app.policies import ALL, READ, FamilyRule, OwnedPolicy, Policy, RulePolicy, Rights, forbidden, member_groups
 
-EDITORS = {"owner", "collaborator"}
-LINKERS = EDITORS | {"contributor"}
-
-
-def visible_collections(caller):
-    """Condition on the collections table: what the caller may read."""
-    table = Collection.__table__
-    if caller.admin:
-        return None
-    if caller.anonymous:
-        return table.c.private == false()
-    return or_(
-        table.c.private == false(),
-        table.c.owner_user_id == caller.user_id,
-        table.c.owner_group_id.in_(member_groups(caller.user_id)),
-        table.c.id.in_(select(CollectionRole.collection_id).where(CollectionRole.user_id == caller.user_id)),
-    )
+OWNER_POLICIES = ("access", "write", "manage", "delete")
+EDITING = READ | {"update", "destroy", "link", "unlink"}
+# standing → (actions, policies); API §7.1 for the actions, the Image Sets API for the policies field
+STANDINGS = {
+    "owner": Rights(ALL, OWNER_POLICIES),
+    "collaborator": Rights(EDITING, ("access", "write")),
+    "contributor": Rights(READ | {"link"}, ("access",)),
+    "role": Rights(READ, ("access",)),   # any other collection role
+    None: Rights(READ),                   # a public collection, no standing
+}
 
 
-def roles_on(caller, collection):
-    """The caller's roles on a collection: "owner" through ownership, plus any collection role."""
-    if caller.anonymous:
-        return set()
-    roles = {"owner"} if owns(caller, collection) else set()
-    row = db.session.execute(
-        select(CollectionRole.roles).where(
-            CollectionRole.collection_id == collection.id, CollectionRole.user_id == caller.user_id
-        )
-    ).first()
-    if row is not None:
-        roles.update(row[0] or [])
-    return roles
+def owns_collection(caller):
+    """Condition on collections: the caller owns it, directly or through a group it is a member of."""
+    return or_(Collection.owner_user_id == caller.user_id, Collection.owner_group_id.in_(member_groups(caller.user_id)))
 
 
-def caller_columns(caller):
-    """Two columns for a query over collections: does the caller own it (directly or through a group),
-    and the roles of the caller's collection role on it (NULL when there is none)."""
-    if caller.anonymous:
-        return false().label("owns"), null().label("roles")
-    owns = or_(Collection.owner_user_id == caller.user_id,
-               Collection.owner_group_id.in_(member_groups(caller.user_id))).label("owns")
-    roles = select(CollectionRole.roles).where(
+def with_role(caller):
+    """Condition on collections: the caller holds a collection role on it."""
+    return Collection.id.in_(select(CollectionRole.collection_id).where(CollectionRole.user_id == caller.user_id))
+
+
+def collection_access(caller):
+    """Condition on collections: the caller may access it as one it is shared with (owner or any role)."""
+    return or_(owns_collection(caller), with_role(caller))
+
+
+def held_roles(caller):
+    """The roles of the caller's collection role on a collection (NULL when it has none), as a column."""
+    return select(CollectionRole.roles).where(
         CollectionRole.collection_id == Collection.id, CollectionRole.user_id == caller.user_id
-    ).scalar_subquery().label("roles")
-    return owns, roles
+    ).scalar_subquery()
+
+
+def standing(caller, owns, roles):
+    """The caller's standing on a collection from the facts: owns it, the roles it holds there."""
+    held = set(roles or [])
+    if caller.admin or owns or "owner" in held:
+        return "owner"
+    for role in ("collaborator", "contributor"):
+        if role in held:
+            return role
+    return "role" if held else None
+
+
+class CollectionRule(FamilyRule):
+    """Read = public, or owned, or a role on it; the rest by standing (STANDINGS)."""
+    model = Collection
+
+    def facts(self, caller):
+        if caller.anonymous:
+            return false().label("owns"), null().label("roles")
+        return owns_collection(caller).label("owns"), held_roles(caller).label("roles")
+
+    def grant(self, caller, owns, roles):
+        return STANDINGS[standing(caller, owns, roles)]
+
+    def visible(self, caller):
+        if caller.admin:
+            return None
+        if caller.anonymous:
+            return Collection.private == false()
+        return or_(Collection.private == false(), collection_access(caller))
+
+
+COLLECTIONS = CollectionRule()
 
 
 def collection_policies(ids, caller):
     """``policies`` of a page of collections, in one statement (none for anonymous callers)."""
     if caller.anonymous:
         return {i: [] for i in ids}
-    owns, roles = caller_columns(caller)
-    rows = db.session.execute(select(Collection.id, owns, roles).where(Collection.id.in_(list(ids))))
-    result = {}
-    for cid, own, held in rows:
-        held = set(held or [])
-        if caller.admin or own or "owner" in held:
-            result[cid] = ["access", "write", "manage", "delete"]
-        elif "collaborator" in held:
-            result[cid] = ["access", "write"]
-        elif held:
-            result[cid] = ["access"]
-        else:
-            result[cid] = []
-    return result
+    return COLLECTIONS.policies_of(ids, caller)
 
 
-class CollectionPolicy(Policy):
-    def scope(self, caller, resource):
-        return visible_collections(caller)
+def visible_collections(caller):
+    return COLLECTIONS.visible(caller)
 
-    def actions(self, caller, obj):
-        if caller.admin:
-            return ALL
-        roles = roles_on(caller, obj)
-        actions = set(READ)
-        if roles & EDITORS:
-            actions |= {"update", "destroy", "link", "unlink"}
-        if roles & LINKERS:
-            actions.add("link")
-        return actions
+
+class CollectionPolicy(RulePolicy):
+    rule = COLLECTIONS
 
     def may_create(self, caller, obj, inp):
         OwnedPolicy.may_create(self, caller, obj, inp)
@@ -106,7 +106,7 @@ class CollectionRolePolicy(Policy):
         if caller.admin:
             return True
         collection = db.session.get(Collection, collection_id)
-        return collection is not None and "owner" in roles_on(caller, collection)
+        return collection is not None and "manage" in COLLECTIONS.rights_on(caller, collection).policies
 
     def actions(self, caller, obj):
         return ALL if self._manages(caller, obj.collection_id) else READ

@@ -1,95 +1,84 @@
-"""Rights in the Image sets family (API §7.2).
+"""Rights in the Image sets family (API §7.2, with the extension below).
 
 Collection: its owners have access, write, manage, delete; a collaborator access and write; any
-other collection role access. Image set: its creator has all four; the collection's owners access,
-write, delete; others the collection is shared with access. A published image set is readable by
-anyone (with no rights beyond reading). Only the creator publishes (manage).
+other collection role access. Image set: its creator has all four while they may still access its
+collection (as its owner or with a collection role); the collection's owners access, write, delete,
+and they may unpublish any image set in it; others the collection is shared with access. A published
+image set is readable by anyone (with no rights beyond reading). Only the creator publishes (manage).
 """
-from sqlalchemy import or_, select, true
+from sqlalchemy import false, null, or_, select, true
 
 from app.extensions import db
-from app.models import Collection, CollectionRole
+from app.models import Collection
 from app.models.image_sets import Image, ImageSet, ImageSetImage, Publication
-from app.policies import ALL, READ, Policy, forbidden, member_groups
-from app.policies.collections import caller_columns, roles_on
+from app.policies import ALL, READ, FamilyRule, Policy, Rights, RulePolicy, forbidden
+from app.policies.collections import collection_access, held_roles, owns_collection, with_role
 
 IMAGE_SET_RIGHTS = ("access", "write", "manage", "delete")
-
-
-def collection_people(caller):
-    """Condition on collections: the caller owns it (directly or through a group) or holds a role on it."""
-    return or_(
-        Collection.owner_user_id == caller.user_id,
-        Collection.owner_group_id.in_(member_groups(caller.user_id)),
-        Collection.id.in_(select(CollectionRole.collection_id).where(CollectionRole.user_id == caller.user_id)),
-    )
+WRITING = READ | {"update", "link", "unlink"}
+STANDINGS = {
+    "creator": Rights(ALL | {"publish", "unpublish"}, IMAGE_SET_RIGHTS),
+    "owner": Rights(WRITING | {"destroy", "unpublish"}, ("access", "write", "delete")),
+    "shared": Rights(READ, ("access",)),
+    None: Rights(READ),   # a published set, no standing
+}
 
 
 def published_sets():
     return select(Publication.image_set_id).where(Publication.active == true())
 
 
+def standing(caller, creates, owns, roles, shared):
+    """The caller's standing on an image set from the facts: it made it, it owns the collection, the roles it
+    holds there, it may access the collection."""
+    if caller.admin or (creates and shared):
+        return "creator"
+    if owns or "owner" in (roles or []):
+        return "owner"
+    return "shared" if shared else None
+
+
+class ImageSetRule(FamilyRule):
+    model = ImageSet
+    joins = ((Collection, Collection.id == ImageSet.collection_id),)
+
+    def facts(self, caller):
+        if caller.anonymous:
+            return false().label("creates"), false().label("owns"), null().label("roles"), false().label("shared")
+        return ((ImageSet.creator_id == caller.user_id).label("creates"), owns_collection(caller).label("owns"),
+                held_roles(caller).label("roles"), collection_access(caller).label("shared"))
+
+    def grant(self, caller, creates, owns, roles, shared):
+        return STANDINGS[standing(caller, creates, owns, roles, shared)]
+
+    def visible(self, caller):
+        if caller.admin:
+            return None
+        if caller.anonymous:
+            return ImageSet.id.in_(published_sets())
+        shared = select(Collection.id).where(or_(owns_collection(caller), with_role(caller)))
+        return or_(ImageSet.collection_id.in_(shared), ImageSet.id.in_(published_sets()))
+
+
+IMAGE_SETS = ImageSetRule()
+
+
 def image_set_scope(caller):
-    if caller.admin:
-        return None
-    if caller.anonymous:
-        return ImageSet.id.in_(published_sets())
-    return or_(
-        ImageSet.creator_id == caller.user_id,
-        ImageSet.collection_id.in_(select(Collection.id).where(collection_people(caller))),
-        ImageSet.id.in_(published_sets()),
-    )
-
-
-def rights_for(caller, creator_id, owns_collection, has_role):
-    if caller.admin or (creator_id is not None and creator_id == caller.user_id):
-        return list(IMAGE_SET_RIGHTS)
-    if owns_collection:
-        return ["access", "write", "delete"]
-    if has_role:
-        return ["access"]
-    return []
+    return IMAGE_SETS.visible(caller)
 
 
 def image_set_policies(ids, caller):
     """``policies`` of a page of image sets, in one statement."""
-    owns, roles = caller_columns(caller)
-    rows = db.session.execute(
-        select(ImageSet.id, ImageSet.creator_id, owns, roles)
-        .join(Collection, Collection.id == ImageSet.collection_id)
-        .where(ImageSet.id.in_(list(ids)))
-    )
-    # an `owner` collection role gives the owner's rights, as ImageSetPolicy.rights (roles_on) does
-    return {i: rights_for(caller, creator, bool(own) or "owner" in (held or []), held is not None)
-            for i, creator, own, held in rows}
+    return IMAGE_SETS.policies_of(ids, caller)
 
 
-def actions_from_rights(rights):
-    actions = set(READ)  # whoever sees an image set may read it
-    if "write" in rights:
-        actions |= {"update", "link", "unlink"}
-    if "delete" in rights:
-        actions.add("destroy")
-    return actions
-
-
-class ImageSetPolicy(Policy):
-    def scope(self, caller, resource):
-        return image_set_scope(caller)
-
-    def rights(self, caller, obj):
-        if caller.admin:
-            return list(IMAGE_SET_RIGHTS)
-        collection = db.session.get(Collection, obj.collection_id)
-        roles = roles_on(caller, collection) if collection is not None else set()
-        return rights_for(caller, obj.creator_id, "owner" in roles, bool(roles))
-
-    def actions(self, caller, obj):
-        return ALL if caller.admin else actions_from_rights(self.rights(caller, obj))
+class ImageSetPolicy(RulePolicy):
+    rule = IMAGE_SETS
 
     def may_create(self, caller, obj, inp):
         collection = db.session.get(Collection, obj.collection_id)
-        if not caller.admin and not roles_on(caller, collection):
+        if not caller.admin and not db.session.scalar(
+                select(collection_access(caller)).where(Collection.id == collection.id)):
             raise forbidden("create", detail="Only the collection's owners and the people it is shared with "
                             "may add image sets to it.")
 
@@ -100,9 +89,10 @@ class ImagePolicy(Policy):
     def scope(self, caller, resource):
         if caller.admin:
             return None
-        in_visible_sets = Image.id.in_(
-            select(ImageSetImage.image_id).join(ImageSet, ImageSet.id == ImageSetImage.image_set_id)
-            .where(image_set_scope(caller))
+        # a correlated EXISTS, not an IN over every visible image: a page read along an index stops early
+        in_visible_sets = (
+            select(ImageSetImage.id).join(ImageSet, ImageSet.id == ImageSetImage.image_set_id)
+            .where(ImageSetImage.image_id == Image.id, image_set_scope(caller)).exists()
         )
         if caller.anonymous:
             return in_visible_sets
