@@ -20,6 +20,7 @@ from app.services.iiif_export import PRESENTATION_TYPE
 
 iiif = Blueprint("iiif", __name__, url_prefix="/api/iiif")
 discovery.install()
+PUBLIC_FEED = {"iiif.feed", "iiif.feed_page"}
 
 
 @iiif.before_request
@@ -33,7 +34,8 @@ def negotiate_and_authenticate():
         raise ApiError(406, "IIIF documents are served as application/ld+json or application/json.",
                        code="not_acceptable", header="Accept")
     g.iiif_plain_json = chosen == "application/json" and accept["application/ld+json"] < accept["application/json"]
-    g.caller = caller_from_request()
+    if request.endpoint not in PUBLIC_FEED:  # the feed is the same for everyone and reads no token
+        g.caller = caller_from_request()
 
 
 def answer(doc, media_type, version=None):

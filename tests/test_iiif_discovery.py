@@ -60,6 +60,8 @@ def test_an_empty_feed_is_one_empty_page(client):
     assert page["orderedItems"] == [] and "prev" not in page and "next" not in page
     assert client.get(FEED + "/pages/2").status_code == 404
     assert client.get(FEED, headers={"Accept": "application/json"}).headers["Content-Type"] == "application/json"
+    # public: a token, even a bad one, changes nothing
+    assert client.get(FEED, headers={"Authorization": "Bearer nonsense"}).get_json() == doc
     etag = response.headers["ETag"]
     assert client.get(FEED, headers={"If-None-Match": etag}).status_code == 304
 
