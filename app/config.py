@@ -37,6 +37,9 @@ def from_environment(instance_path, env=None):
         "LINKAGE_MAX": _int(env.get("LINKAGE_MAX"), 100),
         # most operations one atomic request (POST /api/operations) may carry
         "ATOMIC_MAX_OPERATIONS": _int(env.get("ATOMIC_MAX_OPERATIONS"), 100),
+        # manifests per IIIF Collection page, activities per Change Discovery page
+        "IIIF_COLLECTION_PAGE_SIZE": _int(env.get("IIIF_COLLECTION_PAGE_SIZE"), 100),
+        "IIIF_DISCOVERY_PAGE_SIZE": _int(env.get("IIIF_DISCOVERY_PAGE_SIZE"), 100),
         "MANIFEST_MAX_BYTES": _int(env.get("MANIFEST_MAX_BYTES"), 20 * MIB),
         "MANIFEST_FETCH_TIMEOUT": float(env.get("MANIFEST_FETCH_TIMEOUT") or 30),
         "MANIFEST_FETCH_ALLOWLIST": env.get("MANIFEST_FETCH_ALLOWLIST", ""),

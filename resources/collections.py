@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Collection, CollectionRole, CollectionSubject, Subject
 from app.policies import OwnedPolicy
 from app.policies.collections import CollectionPolicy, CollectionRolePolicy, collection_policies
+from app.services.iiif_export import COLLECTION_PATH
 from resources.owners import default_owner, owner_filter, owner_name, owner_relation
 from schemas.collections import CollectionRoleSchema, CollectionSchema, SubjectSchema
 
@@ -63,6 +64,7 @@ class Collections(Resource):
     model = Collection
     schema = CollectionSchema
     policy = CollectionPolicy()
+    document_links = {"iiif_collection": (COLLECTION_PATH, "iiif_collections")}
     relations = {
         "owner": owner_relation(Collection),
         "subjects": ToMany(CS.collection_id, CS.subject_id, CS.id, param="collection_id",

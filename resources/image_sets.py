@@ -13,25 +13,11 @@ from app.models.image_sets import Image, ImageSet, ImageSetImage, ImageSetLangua
 from app.policies import forbidden
 from app.policies.image_sets import ImagePolicy, ImageSetPolicy, PublicationPolicy, image_set_policies
 from app.policies import PublicReadPolicy
+from app.services.iiif import thumbnail_url
+from app.services.iiif_export import MANIFEST_PATH
 from schemas.image_sets import ImageSchema, ImageSetSchema, LanguageSchema, PublicationSchema
 
 ISI = ImageSetImage
-THUMBNAIL_WIDTH = 600
-
-
-def thumbnail_url(kind, uri, iiif_url, api_version, level, width):
-    """A IIIF size URL the image service can serve, else the static image, else None."""
-    if kind == "iiif" and iiif_url:
-        small_enough = width is not None and width <= THUMBNAIL_WIDTH
-        if level and level >= 1 and not small_enough:
-            size = f"{THUMBNAIL_WIDTH},"  # width-only sizes need level 1 in every version
-        else:
-            size = "max" if api_version == "v3" else "full"
-        quality = "native" if api_version == "v1" else "default"
-        return f"{iiif_url}/full/{size}/0/{quality}.jpg"
-    return uri
-
-
 def thumbnails(ids, caller):
     """The first image in the set's own order (its link rows' ids) of each image set of a page, in one
     statement; an image's weight orders the images list, not a set."""
@@ -115,6 +101,7 @@ class ImageSets(Resource):
     computed = {"thumbnail": thumbnails, "image_count": image_counts, "policies": image_set_policies}
     attribute_relations = {"allowed_languages": languages_by_code}
     delete_answers_document = True
+    document_links = {"manifest": (MANIFEST_PATH, "iiif_manifests")}
 
     parent = Parent("collections", ImageSet.collection_id, "image-sets", flat="image_sets")
 

@@ -16,7 +16,8 @@ from resources import api
 @documented("document", errors=("406",), auth=False)
 def entry_point():
     """The entry point: every type's list and link templates, the explorer and this description"""
-    return respond(dialect().entry_document(sorted(RESOURCES), api_root(), request_url()))
+    return respond(dialect().entry_document(sorted(RESOURCES), api_root(), request_url(),
+                                            extra={"iiif_discovery": "/iiif/discovery"}))
 
 
 @api.get("/me")

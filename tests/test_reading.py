@@ -735,6 +735,7 @@ def test_panoptes_show_document(client, world):
         "collections.owner": {"href": "/{collections.owner.href}", "type": "owners"},
         "collections.subjects": {"href": "/subjects?collection_id={collections.id}", "type": "subjects"},
         "collections.default_subject": {"href": "/subjects/{collections.default_subject}", "type": "subjects"},
+        "collections.iiif_collection": {"href": "/iiif/collections/{collections.id}", "type": "iiif_collections"},
     }
     meta = doc["meta"]["collections"]
     assert meta["page"] == 1 and meta["count"] == 1 and meta["first_href"] == f"/collections/{world['flowers']}"
@@ -772,13 +773,15 @@ def test_jsonapi_link_templates_in_meta(client, world):
     templates = doc["meta"]["link_templates"]
     assert templates["collections"]["subjects"] == {"href": f"{ROOT}/subjects?collection_id={{collections.id}}",
                                                     "type": "subjects"}
-    assert set(templates["collections"]) == {"owner", "subjects", "default_subject"}
+    # every relation, and the IIIF Collection the collection is also served as
+    assert set(templates["collections"]) == {"owner", "subjects", "default_subject", "iiif_collection"}
     assert "subjects" in templates  # included types get theirs too
     assert set(doc["links"]) == {"self", "describedby"}
     assert doc["links"]["describedby"] == f"{ROOT}/openapi.json"
     assert doc["links"]["self"] == f"{ROOT}/collections/{world['flowers']}?include=subjects"
     item = doc["data"]
-    assert item["links"]["self"] == f"{ROOT}/collections/{world['flowers']}"
+    assert item["links"] == {"self": f"{ROOT}/collections/{world['flowers']}",
+                             "iiif_collection": f"{ROOT}/iiif/collections/{world['flowers']}"}
     rels = item["relationships"]
     assert rels["subjects"]["links"] == {"self": f"{ROOT}/collections/{world['flowers']}/links/subjects",
                                          "related": f"{ROOT}/collections/{world['flowers']}/subjects"}

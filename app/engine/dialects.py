@@ -57,8 +57,9 @@ class Dialect:
         """A document that holds only ``meta`` (the health check)."""
         raise NotImplementedError
 
-    def entry_document(self, types, root, self_url):
-        """The entry point: every type's list, the link templates, the explorer and the description."""
+    def entry_document(self, types, root, self_url, extra=None):
+        """The entry point: every type's list, the link templates, the explorer and the description;
+        ``extra``: other documents it names, by root-relative path."""
         raise NotImplementedError
 
     def error_body(self, errors):
@@ -116,7 +117,7 @@ class JsonApiDialect(Dialect):
         from app.engine.documents import JSONAPI_VERSION
         return {"jsonapi": JSONAPI_VERSION, "meta": meta}
 
-    def entry_document(self, types, root, self_url):
+    def entry_document(self, types, root, self_url, extra=None):
         from app.engine.documents import JSONAPI_VERSION
         from app.engine.link_templates import jsonapi_link_templates
         from app.engine.registry import RESOURCES
@@ -127,6 +128,7 @@ class JsonApiDialect(Dialect):
                 "link_templates": jsonapi_link_templates(types, root),
                 "openapi": f"{root}/openapi.json",
                 "explorer": f"{root}/explorer",
+                **{name: root + path for name, path in (extra or {}).items()},
             },
             "links": {"self": self_url, "describedby": f"{root}/openapi.json"},
         }
@@ -193,12 +195,13 @@ class PanoptesDialect(Dialect):
     def meta_document(self, key, meta):
         return {key: meta}
 
-    def entry_document(self, types, root, self_url):
+    def entry_document(self, types, root, self_url, extra=None):
         from app.engine.link_templates import panoptes_links
         from app.engine.registry import RESOURCES
         doc = {t: f"/{RESOURCES[t].path}" for t in types}
         doc["me"] = "/me"
         doc["openapi"], doc["explorer"] = "/openapi.json", "/explorer"
+        doc.update(extra or {})
         doc.update({k: v["href"] for k, v in panoptes_links(types).items()})
         return doc
 

@@ -140,6 +140,8 @@ def jsonapi_resource(st, row, ctx):
     if relationships:
         doc["relationships"] = relationships
     doc["links"] = {"self": url + st.slash}
+    for name, (path, _type) in resource.document_links.items():
+        doc["links"][name] = ctx.root + path.replace("{id}", sid)
     return doc
 
 

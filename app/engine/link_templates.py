@@ -25,22 +25,34 @@ def template_path(resource, relation, panoptes):
     return f"/{resource.path}/{{{t}.id}}/{relation.name}"
 
 
+def document_templates(resource):
+    """{name: (root-relative template, type)} of the resource's links to documents that are not resources."""
+    return {name: (path.replace("{id}", f"{{{resource.type}.id}}"), link_type)
+            for name, (path, link_type) in resource.document_links.items()}
+
+
 @lru_cache(maxsize=None)
 def panoptes_templates(type_name):
     resource = RESOURCES[type_name]
-    return {
+    templates = {
         f"{type_name}.{name}": {"href": template_path(resource, rel, True), "type": rel.link_type}
         for name, rel in resource.relations.items()
     }
+    templates.update({f"{type_name}.{name}": {"href": href, "type": link_type}
+                      for name, (href, link_type) in document_templates(resource).items()})
+    return templates
 
 
 @lru_cache(maxsize=256)
 def jsonapi_templates(type_name, root):
     resource = RESOURCES[type_name]
-    return {
+    templates = {
         name: {"href": root + template_path(resource, rel, False), "type": rel.link_type}
         for name, rel in resource.relations.items()
     }
+    templates.update({name: {"href": root + href, "type": link_type}
+                      for name, (href, link_type) in document_templates(resource).items()})
+    return templates
 
 
 def panoptes_links(type_names):

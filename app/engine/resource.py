@@ -37,6 +37,9 @@ class Resource:
     show_redirects = False  # ``answer_show`` may answer 303 See Other (described in the OpenAPI)
     parent = None           # an app.engine.nesting.Parent: the type lives under another's rows
     default_order = None    # list order when the request names no sort (None: by id)
+    # name → (root-relative path with "{id}", link type): links of each resource to documents that are not
+    # resources of this API (a IIIF manifest): a member of its JSON:API ``links``, a Panoptes template
+    document_links = {}
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

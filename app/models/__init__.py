@@ -9,4 +9,5 @@ from app.models.sets import (  # noqa: F401
     DataTable, Document, Layer, Publish, Set, SetItem, SetPermission, SetVersion, SetVersionItem,
 )
 from app.models.jobs import Job  # noqa: F401,E402
+from app.models.activities import Activity  # noqa: F401,E402
 from app.models import list_indexes  # noqa: F401,E402 - the indexes behind list orders, on the tables above

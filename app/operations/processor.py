@@ -10,6 +10,7 @@ from app.engine.relations import CREATE_ONLY, READ_ONLY
 from app.engine.rows import bump_version, lock_for_write
 from app.extensions import db
 from app.operations.kinds import Outcome, Write
+from app.operations.listeners import watching
 
 ACTION_WORDS = {"update": "change", "destroy": "delete", "link": "add links to", "unlink": "remove links from"}
 
@@ -107,7 +108,11 @@ class Processor:
 
     def execute(self, op):
         """Run ``op`` inside the current transaction (the caller commits or rolls back)."""
-        return getattr(self, "_" + op.kind)(op)
+        after = watching(op)
+        outcome = getattr(self, "_" + op.kind)(op)
+        for fn in after:
+            fn(outcome)
+        return outcome
 
     # -- the kinds -------------------------------------------------------------------------------------
     def _create(self, op):

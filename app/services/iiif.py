@@ -29,7 +29,7 @@ from html.parser import HTMLParser
 __all__ = [
     "ManifestError", "NotAManifest", "NoImages", "ManifestImport", "IMAGE_KEYS",
     "read_manifest", "loads_manifest", "parse_accept_language", "pick_language", "strip_html",
-    "synthetic_manifest",
+    "synthetic_manifest", "SERVICE_TYPES", "image_service", "service_profile", "full_image_url", "thumbnail_url",
 ]
 
 # The keys of every image dict, the attributes of an ``images`` resource (API §7.2).
@@ -479,7 +479,10 @@ def _first_image(canvas):
     return None
 
 
-_SERVICE_TYPES = {"imageservice3": 3, "imageservice2": 2, "imageservice1": 1}
+# An image's ``api_version`` → the type of its service in a Presentation 3 manifest; read back (lower-cased)
+# when a manifest is imported.
+SERVICE_TYPES = {"v3": "ImageService3", "v2": "ImageService2", "v1": "ImageService1"}
+_SERVICE_TYPES = {name.lower(): int(version[1]) for version, name in SERVICE_TYPES.items()}
 
 
 def _service_version(service):
@@ -634,6 +637,54 @@ def read_manifest(doc, languages=("en",)):
     return ManifestImport(name=name, attribution=attribution, images=images, canvases=count,
                           skipped_canvases=skipped, description=description,
                           metadata=_metadata(doc.get("metadata"), languages), version=version)
+
+
+# -- writing image services (the export side of the same knowledge) -------------------------------
+
+THUMBNAIL_WIDTH = 600
+_V1_COMPLIANCE = "http://library.stanford.edu/iiif/image-api/1.1/compliance.html#level%d"
+
+
+def service_profile(api_version, level):
+    """The profile naming a service's compliance level in its version's form; level 0 when unknown, the
+    weakest claim, true of every conforming service."""
+    level = level if level in (0, 1, 2) else 0
+    if api_version == "v3":
+        return "level%d" % level
+    if api_version == "v2":
+        return "http://iiif.io/api/image/2/level%d.json" % level
+    return _V1_COMPLIANCE % level
+
+
+def image_service(api_version, iiif_url, level):
+    """The service object of an IIIF image as a Presentation 3 manifest lists it (``read_manifest`` reads
+    it back to the same ``iiif_url``, ``api_version`` and level)."""
+    version = api_version if api_version in SERVICE_TYPES else "v2"
+    if version == "v3":
+        return {"id": iiif_url, "type": SERVICE_TYPES[version], "profile": service_profile(version, level)}
+    return {"@id": iiif_url, "@type": SERVICE_TYPES[version], "profile": service_profile(version, level)}
+
+
+def full_image_url(api_version, iiif_url):
+    """The whole image at its full size, in the version's own size keyword and quality."""
+    if api_version == "v3":
+        return f"{iiif_url}/full/max/0/default.jpg"
+    if api_version == "v1":
+        return f"{iiif_url}/full/full/0/native.jpg"
+    return f"{iiif_url}/full/full/0/default.jpg"
+
+
+def thumbnail_url(kind, uri, iiif_url, api_version, level, width):
+    """A IIIF size URL the image service can serve, else the static image, else None."""
+    if kind == "iiif" and iiif_url:
+        small_enough = width is not None and width <= THUMBNAIL_WIDTH
+        if level and level >= 1 and not small_enough:
+            size = f"{THUMBNAIL_WIDTH},"  # width-only sizes need level 1 in every version
+        else:
+            size = "max" if api_version == "v3" else "full"
+        quality = "native" if api_version == "v1" else "default"
+        return f"{iiif_url}/full/{size}/0/{quality}.jpg"
+    return uri
 
 
 # -- a synthetic manifest for benchmarks and tests -----------------------------------------------
