@@ -45,6 +45,7 @@ def create_app(overrides=None):
     from app.oauth import oauth
     from resources import api, register_all
     from resources.explorer import docs
+    from resources.web_annotations import w3c
 
     database.init_app(app)
     request_log.init_app(app)
@@ -54,6 +55,7 @@ def create_app(overrides=None):
     register_all()
     app.register_blueprint(api)
     app.register_blueprint(docs)
+    app.register_blueprint(w3c)
     app.register_blueprint(oauth)
     sessions.init_app(app)
 

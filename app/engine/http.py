@@ -68,10 +68,11 @@ def document(result, meta=None):
     return ctx.dialect.render(result, ctx, meta)
 
 
-def respond(doc, status=200, headers=None, version=None):
-    """Serialise ``doc``; GETs get an ETag and may become a 304."""
+def respond(doc, status=200, headers=None, version=None, content_type=None):
+    """Serialise ``doc`` (as the dialect's media type, unless another is named); GETs get an ETag and may
+    become a 304."""
     body = orjson.dumps(doc)
-    response = Response(body, status=status, content_type=dialect().content_type)
+    response = Response(body, status=status, content_type=content_type or dialect().content_type)
     if headers:
         response.headers.update(headers)
     if status in (200, 201):

@@ -33,6 +33,7 @@ class Resource:
     actions = ()            # the type's own endpoints: app.engine.actions Action, Listing and Alias
     parent = None           # an app.engine.nesting.Parent: the type lives under another's rows
     default_order = None    # list order when the request names no sort (None: by id)
+    web_annotations = None  # an app.engine.web_annotation.WebAnnotations: also served by the W3C protocol
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

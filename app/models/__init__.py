@@ -8,3 +8,15 @@ from app.models.image_sets import (  # noqa: F401
 from app.models.sets import (  # noqa: F401
     DataTable, Document, Layer, Publish, Set, SetItem, SetPermission, SetVersion, SetVersionItem,
 )
+
+
+def _import_every_model_module():
+    """A family's model module registers its tables by being here: none is listed by hand."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_import_every_model_module()
