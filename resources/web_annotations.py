@@ -266,3 +266,65 @@ def register_all():
         w3c.add_url_rule(base + "<resid:id>", f"{resource.type}:annotation", views.annotation,
                          methods=["GET", "PUT", "DELETE"])
     w3c._registered = True
+
+
+# -- the OpenAPI description of the protocol's paths ------------------------------------------------------------
+
+def describe(spec, root):
+    from app.engine.openapi import ERROR_STATUSES, ID_PATTERN, READS_ANONYMOUSLY
+
+    ident = {"type": "string", "pattern": ID_PATTERN}
+    annotation = {"type": "object", "description": "A Web Annotation (JSON-LD, the anno.jsonld context)"}
+    content = {"content": {MEDIA_TYPE: {"schema": annotation}}}
+    etag = {"ETag": {"description": "The annotation's version (If-Match takes it)", "schema": {"type": "string"}}}
+
+    def answers(ok, codes, body=True, headers=None):
+        responses = {ok[0]: {"description": ok[1], **(content if body else {}),
+                             **({"headers": headers} if headers else {})}}
+        responses.update({code: {"description": ERROR_STATUSES.get(code, "Gone: the annotation was deleted")}
+                          for code in codes})
+        return responses
+
+    reads, writes = ("400", "401", "404", "406", "410", "429", "503"), (
+        "400", "401", "403", "404", "406", "409", "410", "412", "413", "415", "422", "428", "429", "503")
+    if_match = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+                "description": "The ETag of the annotation as last read (428 without it, 412 when stale)"}
+    prefer = {"name": "Prefer", "in": "header", "required": False, "schema": {"type": "string"},
+              "description": 'return=representation; include="…PreferContainedIRIs | …PreferContainedDescriptions '
+                             '| ldp#PreferMinimalContainer"'}
+    page_params = [prefer,
+                   {"name": "iris", "in": "query", "required": False, "schema": {"type": "string", "enum": ["0", "1"]}},
+                   {"name": "page", "in": "query", "required": False, "schema": {"type": "string",
+                                                                               "pattern": "^[0-9]{1,15}$"}}]
+    request_body = {"required": True, "content": {MEDIA_TYPE: {"schema": annotation}}}
+    spec.tag({"name": "w3c", "description": "The W3C Web Annotation Protocol: a container per image set"})
+    for resource in web_annotation_types():
+        parent = resource.parent
+        base = f"{PREFIX}/{parent.resource.path}/{{{parent.key}}}/{parent.segment}/"
+        in_path = [{"name": parent.key, "in": "path", "required": True, "schema": ident}]
+        spec.path(path=base, parameters=in_path, operations={
+            "get": {"summary": f"The {resource.type} container (an AnnotationCollection) or one of its pages",
+                    "tags": ["w3c"], "security": READS_ANONYMOUSLY, "parameters": page_params,
+                    "responses": answers(("200", "The container or page"), reads)},
+            "post": {"summary": "Create an annotation in the container (201 with its Location)", "tags": ["w3c"],
+                     "security": [{"bearer": []}], "requestBody": request_body,
+                     "responses": answers(("201", "Created"), ("405",) + writes, headers=etag)}})
+        spec.path(path=base + "{id}", parameters=[*in_path, {"name": "id", "in": "path", "required": True,
+                                                             "schema": ident}], operations={
+            "get": {"summary": "One annotation", "tags": ["w3c"], "security": READS_ANONYMOUSLY,
+                    "responses": answers(("200", "The annotation"), reads, headers=etag)},
+            "put": {"summary": "Replace the annotation", "tags": ["w3c"], "security": [{"bearer": []}],
+                    "parameters": [if_match], "requestBody": request_body,
+                    "responses": answers(("200", "Replaced"), writes, headers=etag)},
+            "delete": {"summary": "Delete the annotation (its IRI answers 410 afterwards)", "tags": ["w3c"],
+                       "security": [{"bearer": []}], "parameters": [if_match],
+                       "responses": answers(("204", "Deleted"), writes, body=False)}})
+
+
+def _describe_later():
+    from app.engine.openapi import DESCRIBED_ELSEWHERE
+    if describe not in DESCRIBED_ELSEWHERE:
+        DESCRIBED_ELSEWHERE.append(describe)
+
+
+_describe_later()

@@ -177,3 +177,11 @@ def test_bad_annotations(client, people, world):
     assert plain.status_code == 201, plain.get_data(as_text=True)
     assert plain.get_json()["body"] == {"type": "TextualBody", "value": "plain", "format": "text/plain"}
     assert plain.get_json()["target"]["selector"]["value"] == "xywh=5,5,10,10"
+
+
+def test_openapi_describes_the_protocol(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    container_ops = paths["/w3c/image_sets/{image_set_id}/annotations/"]
+    assert set(container_ops) >= {"get", "post"} and ANNO in container_ops["post"]["requestBody"]["content"]
+    assert set(paths["/w3c/image_sets/{image_set_id}/annotations/{id}"]) >= {"get", "put", "delete"}
+    assert "post" in paths["/api/image_sets/{image_set_id}/annotations"]
