@@ -55,6 +55,7 @@ def test_post_get_put_delete(client, world):
     api = client.get(f"{container(sid)}/{path.rsplit('/', 1)[1]}", headers=owner.jsonapi())
     assert api.headers["ETag"].split("-")[0] == etag.split("-")[0]
 
+    assert client.patch(path, headers=w3c_headers(owner), data="{}", content_type=ANNO).status_code == 405
     replacement = web_annotation(image_iri, "Looked", motivation="describing")
     body = json.dumps(replacement)
     assert client.put(path, headers=w3c_headers(owner), data=body, content_type=ANNO).status_code == 428
