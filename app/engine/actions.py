@@ -38,41 +38,37 @@ class Action:
                 "media": None, "errors": None, "auth": True, "doc": self.doc}
 
 
+class NamedRead:
+    """What a named list and a named member share: ``GET <list>/<name>``."""
+    method = "GET"
+    on = "list"
+    answers = None
+
+    @property
+    def segment(self):
+        return self.name
+
+    @property
+    def described(self):
+        return {"answers": self.answers, "of": None, "status": 200, "body": None, "media": None, "errors": None,
+                "auth": True, "doc": self.doc}
+
+
 @dataclass(frozen=True)
-class Listing:
+class Listing(NamedRead):
     """``GET <list>/<name>``: the type's rows (under the URL's parent) where ``where(caller)`` → [SQL conditions]
     hold, instead of the type's own list constraints."""
     name: str
     where: object
     doc: str = ""
-    method = "GET"
-    on = "list"
-
-    @property
-    def segment(self):
-        return self.name
-
-    @property
-    def described(self):
-        return {"answers": "list", "of": None, "status": 200, "body": None, "media": None, "errors": None,
-                "auth": True, "doc": self.doc}
+    answers = "list"
 
 
 @dataclass(frozen=True)
-class Alias:
-    """``GET <list>/<name>``: one member found by ``find(parent_ids, caller)`` → id (None: a 404 naming the
+class Alias(NamedRead):
+    """``GET <list>/<name>``: one member found by ``find(parent, caller)`` → id (None: a 404 naming the
     alias)."""
     name: str
     find: object
     doc: str = ""
-    method = "GET"
-    on = "list"
-
-    @property
-    def segment(self):
-        return self.name
-
-    @property
-    def described(self):
-        return {"answers": "one", "of": None, "status": 200, "body": None, "media": None, "errors": None,
-                "auth": True, "doc": self.doc}
+    answers = "one"
