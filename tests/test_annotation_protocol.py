@@ -186,3 +186,16 @@ def test_openapi_describes_the_protocol(client):
     assert set(container_ops) >= {"get", "post"} and ANNO in container_ops["post"]["requestBody"]["content"]
     assert set(paths["/w3c/image_sets/{image_set_id}/annotations/{id}"]) >= {"get", "put", "delete"}
     assert "post" in paths["/api/image_sets/{image_set_id}/annotations"]
+
+
+def test_cross_origin_clients_may_use_the_protocol(client, world):
+    owner, sid, _images, _iri = world
+    preflight = client.options(w3c_container(sid), headers={
+        "Origin": "https://viewer.example.org", "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "If-Match, Prefer, Slug, Content-Type"})
+    assert preflight.headers["Access-Control-Allow-Origin"] in ("*", "https://viewer.example.org")
+    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert all(h in allowed for h in ("if-match", "prefer", "slug", "content-type"))
+    got = client.get(w3c_container(sid), headers={**w3c_headers(owner), "Origin": "https://viewer.example.org"})
+    exposed = got.headers["Access-Control-Expose-Headers"].lower()
+    assert all(h in exposed for h in ("etag", "location", "link", "allow", "content-location"))
