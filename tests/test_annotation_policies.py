@@ -9,11 +9,10 @@ import pytest
 from tests.annotations_helpers import (
     ANNO, annotate, annotated_set, annotation_body, container, w3c_container, w3c_headers, web_annotation,
 )
-from tests.conftest import JSONAPI, PANOPTES
+from tests.conftest import JSONAPI, PANOPTES, jsonapi_body
 from tests.image_sets_helpers import nested
 from tests.reading_seed import grant_role, make_collection
 from tests.writing_helpers import passwordless_user
-from tests.conftest import jsonapi_body
 
 CALLERS = ["author", "creator", "owner", "collaborator", "viewer", "stranger", "anonymous", "admin"]
 ACCESS = {"author", "creator", "owner", "collaborator", "viewer", "admin"}   # access on the image set
