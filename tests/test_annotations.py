@@ -181,3 +181,13 @@ def test_statement_counts_do_not_depend_on_rows(client, people, world):
     for prefer in ("", 'return=representation;include="http://www.w3.org/ns/oa#PreferContainedIRIs"'):
         headers = w3c_headers(owner, **({"Prefer": prefer} if prefer else {}))
         assert _count(client, w3c_container(small), headers) == _count(client, w3c_container(sid), headers)
+
+
+def test_deleting_the_image_set_deletes_its_annotations(client, world):
+    from tests.image_sets_helpers import nested
+
+    owner, cid, sid, images = world
+    aid = annotate(client, owner, sid, images[0])
+    assert client.delete(nested(cid, sid), headers=owner.jsonapi()).status_code == 204
+    assert client.get(f"/api/annotations/{aid}", headers=owner.jsonapi()).status_code == 404
+    assert client.get("/api/annotations", headers=owner.jsonapi()).get_json()["data"] == []
