@@ -46,6 +46,7 @@ def create_app(overrides=None):
     from resources import api, register_all
     from resources.explorer import docs
     from resources.iiif import iiif
+    from resources.web_annotations import w3c
 
     database.init_app(app)
     request_log.init_app(app)
@@ -56,6 +57,7 @@ def create_app(overrides=None):
     app.register_blueprint(api)
     app.register_blueprint(docs)
     app.register_blueprint(iiif)
+    app.register_blueprint(w3c)
     app.register_blueprint(oauth)
     sessions.init_app(app)
 

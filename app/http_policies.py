@@ -7,17 +7,19 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-EXPOSED = ["ETag", "Location", "Vary", "X-Query-Count", "X-Request-Id", "Retry-After", "Content-Location",
-           "Preference-Applied"]
+# Link, Allow, Accept-Post, Prefer and Slug: the Web Annotation Protocol's; Content-Location, Preference-Applied
+# and Prefer: asynchronous requests and the protocol
+EXPOSED = ["ETag", "Location", "Vary", "X-Query-Count", "X-Request-Id", "Retry-After", "Link", "Allow",
+           "Content-Location", "Accept-Post", "Preference-Applied"]
 ALLOWED = ["Authorization", "Content-Type", "Accept", "If-Match", "If-None-Match", "If-Unmodified-Since",
-           "X-Request-Id", "Prefer"]
+           "X-Request-Id", "Prefer", "Slug"]
 CSRF_HEADERS = ["X-CSRF-Param", "X-CSRF-Token"]
 
 
 def init_app(app):
     with_credentials = {"origins": app.config["CORS_ORIGINS"], "supports_credentials": True,
                         "expose_headers": EXPOSED + CSRF_HEADERS, "allow_headers": ALLOWED + ["X-CSRF-Token"]}
-    CORS(app, resources={r"/api/*": {"origins": "*"}, r"/users/*": with_credentials,
+    CORS(app, resources={r"/api/*": {"origins": "*"}, r"/w3c/*": {"origins": "*"}, r"/users/*": with_credentials,
                          r"/oauth/*": with_credentials},
          expose_headers=EXPOSED, allow_headers=ALLOWED, max_age=300, vary_header=True,
          methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])

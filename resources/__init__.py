@@ -32,11 +32,18 @@ def _has_body():
 
 
 def register_all():
-    """Import every declaration and add its routes (idempotent: blueprints are set up once)."""
+    """Import every module of this package (declarations register themselves, views add their routes: a new
+    family is a new module, listed nowhere) and add each declaration's routes (idempotent: blueprints are set
+    up once)."""
+    import importlib
+    import pkgutil
+
     from app.engine.registry import RESOURCES
     from app.engine.resource import compile_all
-    from resources import collections, image_sets, people, sets  # noqa: F401 - declarations register themselves
-    from resources import atomic, imports, jobs, root  # noqa: F401 - atomic operations, manifest import, jobs, entry point
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    from resources import web_annotations
     from resources.views import register
 
     compile_all()
@@ -44,3 +51,4 @@ def register_all():
         for resource in RESOURCES.values():
             register(api, resource)
         api._registered_resources = True
+    web_annotations.register_all()

@@ -19,6 +19,7 @@ from app.engine.errors import ApiError
 from app.engine.negotiation import choose_dialect
 from tests.conftest import JSONAPI, PANOPTES, jsonapi_body
 from tests.image_sets_helpers import create_set, make_image
+from tests.annotations_helpers import annotate
 from tests import sets_helpers
 from tests.reading_seed import grant_role, make_collection
 from tests.writing_helpers import assert_jsonapi_error, assert_panoptes_error, create_subject, passwordless_user
@@ -65,12 +66,13 @@ class World:
         task = client.get("/api/publishes/", headers=owner.jsonapi()).get_json()["data"][-1]["id"]
         publications = client.get("/api/publications", headers=owner.jsonapi()).get_json()["data"]
         languages = client.get("/api/languages?filter[code]=en", headers=owner.jsonapi()).get_json()["data"]
+        annotation = annotate(client, owner, set_id, images[0])
         self.owner, self.other = owner, other
         self.ids = {"collections": cid, "subjects": subjects[0], "images": images[0], "image_sets": set_id,
                     "collection_roles": role, "users": str(owner.id), "user_groups": group.get_json()["data"]["id"],
                     "publications": publications[-1]["id"], "languages": languages[0]["id"],
                     "layers": layers[0], "tables": table, "documents": document, "sets": set_of_items,
-                    "set_versions": draft, "set_permissions": grant, "publishes": task}
+                    "set_versions": draft, "set_permissions": grant, "publishes": task, "annotations": annotation}
         self.members = {"subjects": subjects, "images": images, "collections": [cid], "users": [str(owner.id)],
                         "languages": [languages[0]["id"]], "image_sets": [set_id],
                         "user_groups": [self.ids["user_groups"]], "layers": layers, "set_versions": [published, draft]}
@@ -79,6 +81,7 @@ class World:
         """The route's URL with the seeded ids (or the given stand-ins)."""
         text = route["rule"].replace("<resid:collection_id>", str(self.ids["collections"]))
         text = text.replace("<resid:set_id>", str(self.ids["sets"]))
+        text = text.replace("<resid:image_set_id>", str(self.ids["image_sets"]))
         text = text.replace("<resid:id>", str(self.ids.get(route["type"], 1)) if id_ is None else id_)
         if "<ids>" in text:
             text = text.replace("<ids>", ",".join(self.members.get(route["target"], ["1"])) if ids is None else ids)
@@ -316,6 +319,8 @@ def valid_body(world, route, panoptes, method):
         "set_versions": ({"title": "V", "description": "d", "tags": ["t"]},
                          {"items": [{"id": world.members["layers"][1], "type": "layers"}]}),
         "set_permissions": ({"principal": f"user.{world.other.id}", "permission": "edit"}, {}),
+        "annotations": ({"motivation": "tagging", "body": {"value": "t", "language": "en"},
+                         "selector": "xywh=0,0,1,1"}, {"image": ids["images"]}),
     }.get(type_, ({"x": 1}, {}))
     if type_ == "collections":
         links["owner"] = {"id": str(world.owner.id), "type": "users"}

@@ -26,10 +26,17 @@ class Input:
     pointers: dict = field(default_factory=dict)    # relation name → where it was in the body
     echoed: dict = field(default_factory=dict)      # read-only relation name → (linkage, pointer) sent
     attribute_base: str = "/data/attributes"         # where the body's attributes are
+    relation_pointer: object = None                  # name → where a relationship would be in the body
 
     def pointer(self, name):
         """Where an attribute (or relation) ``name`` is, or would be, in the body."""
         return self.pointers.get(name) or f"{self.attribute_base}/{name}"
+
+    def relation_at(self, name):
+        """Where relation ``name`` is, or would be, in the body."""
+        if name in self.pointers or self.relation_pointer is None:
+            return self.pointer(name)
+        return self.relation_pointer(name)
 
 
 def read_json(required=True):
@@ -163,7 +170,7 @@ def read_resource(resource, attributes, relationships, *, partial, attribute_bas
     """An Input from a body's attributes and relationships, however the dialect wrapped them; every problem
     is reported at once. ``relation_pointer``: name → where the relationship is; ``panoptes_links``: the
     relationships are Panoptes ``links`` (bare ids, no ``data`` member)."""
-    inp = Input(attribute_base=attribute_base)
+    inp = Input(attribute_base=attribute_base, relation_pointer=relation_pointer)
     errors = []
     for name, value in relationships.items():
         pointer = relation_pointer(name)

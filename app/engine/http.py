@@ -69,10 +69,11 @@ def document(result, meta=None):
     return ctx.dialect.render(result, ctx, meta)
 
 
-def respond(doc, status=200, headers=None, version=None, profiles=()):
-    """Serialise ``doc``; GETs get an ETag and may become a 304. ``profiles``: the JSON:API profiles applied."""
+def respond(doc, status=200, headers=None, version=None, profiles=(), content_type=None):
+    """Serialise ``doc`` (as the dialect's media type with the JSON:API ``profiles`` applied, unless another
+    type is named); GETs get an ETag and may become a 304."""
     body = orjson.dumps(doc)
-    response = Response(body, status=status, content_type=dialect().content_type_for(profiles))
+    response = Response(body, status=status, content_type=content_type or dialect().content_type_for(profiles))
     if headers:
         response.headers.update(headers)
     if status in (200, 201):

@@ -32,6 +32,8 @@ READ_NOTE = ("Works without a token (public resources only); with a bearer token
              "the caller may see and do.")
 READ_ERRORS = ("400", "401", "404", "406", "422", "429", "503")
 WRITE_ERRORS = tuple(ERROR_STATUSES)
+# fn(spec, root) for paths outside /api that describe themselves (the W3C Web Annotation Protocol)
+DESCRIBED_ELSEWHERE = []
 ID_PATTERN = "^[1-9][0-9]{0,17}$"
 
 
@@ -457,6 +459,8 @@ class Builder:
             self.spec.path(path=path, operations=self._reads_anonymously(self.operations(rule)),
                            parameters=parameters)
         self._oauth_paths()
+        for describe in DESCRIBED_ELSEWHERE:
+            describe(self.spec, self.root)
         return self.spec.to_dict()
 
     # -- OAuth ---------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ class Resource:
     # name → (root-relative path with "{id}", link type): links of each resource to documents that are not
     # resources of this API (a IIIF manifest): a member of its JSON:API ``links``, a Panoptes template
     document_links = {}
+    web_annotations = None  # an app.engine.web_annotation.WebAnnotations: also served by the W3C protocol
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

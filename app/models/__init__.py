@@ -8,6 +8,17 @@ from app.models.image_sets import (  # noqa: F401
 from app.models.sets import (  # noqa: F401
     DataTable, Document, Layer, Publish, Set, SetItem, SetPermission, SetVersion, SetVersionItem,
 )
-from app.models.jobs import Job  # noqa: F401,E402
-from app.models.activities import Activity  # noqa: F401,E402
-from app.models import list_indexes  # noqa: F401,E402 - the indexes behind list orders, on the tables above
+
+
+def _import_every_model_module():
+    """A family's model module registers its tables by being here: none is listed by hand. The list indexes
+    are declared on the tables, so their module comes last."""
+    import importlib
+    import pkgutil
+
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__))
+    for name in [n for n in names if n != "list_indexes"] + ["list_indexes"]:
+        importlib.import_module(f"{__name__}.{name}")
+
+
+_import_every_model_module()
