@@ -134,7 +134,7 @@ class RelationViews:
 
         def read():
             linkage, errors = [], []
-            for part in ids.split(","):
+            for part in dict.fromkeys(ids.split(",")):  # a part named twice is one error
                 if part.strip():
                     members = relation.parse_member(part)
                     if members is None:

@@ -16,6 +16,7 @@ MOTIVATIONS = ("assessing", "bookmarking", "classifying", "commenting", "describ
 
 class Annotation(ResourceMixin, db.Model):
     __tablename__ = "annotations"
+    __sorted__ = ("created_at", "updated_at")   # the list indexes (app/models/list_indexes.py)
     image_set_id: Mapped[int] = fk("image_sets.id", nullable=False)
     image_id: Mapped[int] = fk("images.id", nullable=False, index=True)
     creator_id: Mapped[int] = fk("users.id", nullable=False, index=True)

@@ -20,6 +20,7 @@ FINISHED = (COMPLETED, FAILED)
 
 class Job(ResourceMixin, db.Model):
     __tablename__ = "jobs"
+    __sorted__ = ("created_at", "updated_at")   # the list indexes (app/models/list_indexes.py)
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=QUEUED)
     creator_id: Mapped[int] = fk("users.id", nullable=False)

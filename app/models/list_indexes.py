@@ -5,7 +5,8 @@ from sqlalchemy import Index
 
 from app.extensions import db
 
-# table → its sortable columns (the resource declarations' ``sorts``; ``id`` is the primary key)
+# table → its sortable columns (the resource declarations' ``sorts``; ``id`` is the primary key). A model
+# made later names its own in ``__sorted__``, read below, so that no table needs a line here.
 SORTED = {
     "collections": ("display_name", "created_at", "updated_at"),
     "subjects": ("created_at", "updated_at"),
@@ -30,8 +31,17 @@ def index_names(table, column):
     return f"ix_{table}_{column}_id", f"ix_{table}_{column}_desc_id"
 
 
+def sorted_tables():
+    found = dict(SORTED)
+    for mapper in db.Model.registry.mappers:
+        columns = getattr(mapper.class_, "__sorted__", None)
+        if columns:
+            found[mapper.local_table.name] = tuple(columns)
+    return found
+
+
 def declare():
-    for name, columns in SORTED.items():
+    for name, columns in sorted_tables().items():
         table = db.metadata.tables[name]
         for column in columns:
             up, down = index_names(name, column)

@@ -1,7 +1,7 @@
 """activities: the IIIF Change Discovery feed of image-set manifests
 
 Revision ID: 0008_activities
-Revises: 0006_names
+Revises: 0007_list_indexes
 
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0008_activities'
-down_revision = '0006_names'
+down_revision = '0007_list_indexes'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """jobs: long writes run off the request path and polled by their creator
 
 Revision ID: 0009_jobs
-Revises: 0006_names
+Revises: 0008_activities
 
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0009_jobs'
-down_revision = '0006_names'
+down_revision = '0008_activities'
 branch_labels = None
 depends_on = None
 
@@ -45,6 +45,9 @@ def upgrade():
     op.create_index('ix_jobs_creator', 'jobs', ['creator_id', 'id'])
     op.create_index('ix_jobs_status_heartbeat', 'jobs', ['status', 'heartbeat_at'])
     op.create_index('ix_jobs_finished', 'jobs', ['finished_at'])
+    for column in ('created_at', 'updated_at'):  # the list orders, each direction ending in the id
+        op.create_index(f'ix_jobs_{column}_id', 'jobs', [column, 'id'])
+        op.create_index(f'ix_jobs_{column}_desc_id', 'jobs', [sa.text(f'{column} DESC'), 'id'])
 
 
 def downgrade():

@@ -1,7 +1,7 @@
 """annotations on the images of an image set
 
 Revision ID: 0010_annotations
-Revises: 0006_names
+Revises: 0009_jobs
 
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_annotations'
-down_revision = '0006_names'
+down_revision = '0009_jobs'
 branch_labels = None
 depends_on = None
 
@@ -43,9 +43,16 @@ def upgrade():
     op.create_index(op.f('ix_annotations_image_id'), 'annotations', ['image_id'], unique=False)
     op.create_index(op.f('ix_annotations_creator_id'), 'annotations', ['creator_id'], unique=False)
     op.create_index('ix_annotations_set_order', 'annotations', ['image_set_id', 'id'], unique=False)
+    for column in ('created_at', 'updated_at'):  # the list orders, each direction ending in the id
+        op.create_index(f'ix_annotations_{column}_id', 'annotations', [column, 'id'], unique=False)
+        op.create_index(f'ix_annotations_{column}_desc_id', 'annotations', [sa.text(f'{column} DESC'), 'id'],
+                        unique=False)
 
 
 def downgrade():
+    for column in ('created_at', 'updated_at'):
+        op.drop_index(f'ix_annotations_{column}_desc_id', table_name='annotations')
+        op.drop_index(f'ix_annotations_{column}_id', table_name='annotations')
     op.drop_index('ix_annotations_set_order', table_name='annotations')
     op.drop_index(op.f('ix_annotations_creator_id'), table_name='annotations')
     op.drop_index(op.f('ix_annotations_image_id'), table_name='annotations')
