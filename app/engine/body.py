@@ -260,6 +260,17 @@ def schema_errors(messages, base):
     return result
 
 
+def check_document(body):
+    """A JSON:API request document: an object whose ``jsonapi``, ``meta`` and ``links`` members, when sent,
+    are objects (400 pointing at the first that is not)."""
+    if not isinstance(body, dict):
+        raise _bad("", "The request body must be a JSON object.")
+    for member in ("jsonapi", "meta", "links"):
+        if member in body and not isinstance(body[member], dict):
+            raise _bad(f"/{member}", f"'{member}' must be an object.")
+    return body
+
+
 def unwrap_jsonapi(resource, data, update_id, base="/data", lid_allowed=False):
     """(attributes, relationships) of one JSON:API resource object at ``base``."""
     if not isinstance(data, dict):

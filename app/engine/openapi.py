@@ -232,7 +232,9 @@ class Builder:
 
     def _query(self, resource, listing):
         paths = sorted(self._include_paths(resource))
-        params = [{"name": "include", "in": "query", "schema": {"type": "string", "pattern": _list_of(paths)},
+        # an empty include (or sort) is accepted and means none (the default order)
+        params = [{"name": "include", "in": "query",
+                   "schema": {"type": "string", "pattern": _list_of(paths, empty=True)},
                    "description": "Comma-separated relation paths (dots for nesting): " + ", ".join(paths)}]
         for type_name in self._reachable(resource):
             target = RESOURCES[type_name]
@@ -244,7 +246,7 @@ class Builder:
             return params
         sorts = sorted(resource.sorts)
         params.append({"name": "sort", "in": "query", "schema": {"type": "string",
-                                                                 "pattern": _list_of(sorts, prefix="-?")},
+                                                                 "pattern": _list_of(sorts, prefix="-?", empty=True)},
                        "description": "Comma-separated; '-' for descending: " + ", ".join(sorts)})
         for name in ("page", "page[number]"):
             params.append({"name": name, "in": "query", "schema": {"type": "integer", "minimum": 1}})
@@ -439,17 +441,21 @@ class Builder:
     # -- OAuth ---------------------------------------------------------------------------------------------
     def _oauth_paths(self):
         """/oauth/token and /oauth/revoke: OAuth documents, a form or a JSON body."""
-        text = {"type": "string", "minLength": 1}
+        required_text = {"type": "string", "minLength": 1}
+        text = {"type": "string"}  # optional members: an empty value counts as absent, as HTML forms send them
+        empty = " An empty value counts as absent."
         grant = {"type": "object", "required": ["grant_type"], "properties": {
             "grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
-            "username": {**text, "description": "Login or e-mail address (password grant)"},
-            "password": {**text, "description": "Password grant; without username and password the grant "
-                                                "uses the user signed in by the session cookie (needs client_id)"},
-            "refresh_token": {**text, "description": "refresh_token grant: the last refresh token issued"},
-            "client_id": {**text, "description": "A registered client application (`clients create`)"},
+            "username": {**text, "description": "Login or e-mail address (password grant)." + empty},
+            "password": {**text, "description": "Password grant; without username and password the grant uses "
+                                                "the user signed in by the session cookie (needs client_id)." + empty},
+            "refresh_token": {**text, "description": "refresh_token grant: the last refresh token issued." + empty},
+            "client_id": {**text, "description": "A registered client application (`clients create`)." + empty},
             "scope": {"type": "string"}}}
         revoke = {"type": "object", "required": ["token"], "properties": {
-            "token": text, "token_type_hint": {"type": "string", "enum": ["access_token", "refresh_token"]},
+            "token": required_text, "token_type_hint": {
+                "type": "string", "examples": ["access_token", "refresh_token"],
+                "description": "Where to look first; any other value is ignored (RFC 7009 §2.1)."},
             "client_id": text}}
         error = {"type": "object", "required": ["error"], "properties": {
             "error": {"type": "string"}, "error_description": {"type": "string"}}}

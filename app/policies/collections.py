@@ -74,6 +74,7 @@ def collection_policies(ids, caller):
 
 
 class CollectionPolicy(Policy):
+    create_reads_body = True
     def scope(self, caller, resource):
         return visible_collections(caller)
 
@@ -94,6 +95,7 @@ class CollectionPolicy(Policy):
 
 class CollectionRolePolicy(Policy):
     """Roles are seen by whoever sees the collection and managed by its owners."""
+    create_reads_body = True
 
     def scope(self, caller, resource):
         condition = visible_collections(caller)
