@@ -1,4 +1,5 @@
 """Request bodies of both dialects read into one form, validated by the type's schema (API §4)."""
+import re
 from dataclasses import dataclass, field
 
 import orjson
@@ -13,6 +14,7 @@ from app.extensions import db
 
 IGNORED_TOP_LEVEL = {"http_cache"}
 IDENTIFIER_MEMBERS = {"type", "id", "lid", "meta"}
+STRICT_ID = re.compile("[1-9][0-9]{0,17}")  # what the URL converter takes (app/__init__.py)
 # How deeply a body's arrays and objects may nest: stored JSON (a subject's metadata) and values echoed in
 # errors are written back by orjson, which refuses documents nested past 254 levels.
 MAX_DEPTH = 64
@@ -130,6 +132,12 @@ def parse_identifier(relation, value, pointer, bare_ids):
                            "(type, id or lid, meta).")
             if type_name is None:
                 raise _bad(f"{pointer}/type", f"The {relation.name} identifier needs a type.")
+            if "meta" in value and not isinstance(value["meta"], dict):
+                raise _bad(f"{pointer}/meta", "'meta' must be an object.")
+            if "id" in value and not (isinstance(value["id"], str) and STRICT_ID.fullmatch(value["id"])):
+                # JSON:API ids are strings; ours are the URL's form (no sign, spaces or leading zeros)
+                raise _bad(f"{pointer}/id", f"{orjson.dumps(value['id']).decode()} is not a valid id: ids are "
+                           "strings of digits.", 422)
         if type_name is None and len(relation.types) == 1:
             type_name = relation.types[0]
         if type_name not in relation.types:
