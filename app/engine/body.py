@@ -1,4 +1,5 @@
 """Request bodies of both dialects read into one form, validated by the type's schema (API §4)."""
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -55,7 +56,45 @@ def read_json(required=True):
         if pointer is not None:
             raise ApiError(422, f"The JSON nests arrays and objects more than {MAX_DEPTH} levels deep.",
                            code="too_deep", pointer=pointer)
+    duplicate = _duplicate_pointer(raw)
+    if duplicate is not None:
+        raise ApiError(400, "A JSON object holds the same member twice; send each member once.",
+                       code="duplicate_member", pointer=duplicate)
     return body
+
+
+class _Repeated(dict):
+    """An object of the body that held ``member`` more than once."""
+    member = None
+
+
+def _pairs(pairs):
+    obj = _Repeated(pairs)
+    if len(obj) < len(pairs):
+        seen = set()
+        obj.member = next(k for k, _v in pairs if k in seen or seen.add(k))
+        return obj
+    return dict(obj)
+
+
+def _duplicate_pointer(raw):
+    """JSON pointer to the first member a body's object repeats, or None. orjson keeps the last silently (so
+    do most parsers, some keep the first): a body whose meaning depends on the parser is refused."""
+    if b"{" not in raw:
+        return None
+    tree = json.loads(raw, object_pairs_hook=_pairs)
+    stack = [(tree, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, _Repeated) and value.member is not None:
+            return f"{pointer}/{_escape(value.member)}"
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack.extend(reversed([(item, f"{pointer}/{_escape(str(key))}") for key, item in items]))
+    return None
+
+
+def _escape(key):
+    return key.replace("~", "~0").replace("/", "~1")
 
 
 def _deep_pointer(value, pointer, depth):

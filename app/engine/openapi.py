@@ -222,7 +222,7 @@ class Builder:
             schema(f"{t}_{write}", _document_in({"data": data}, ["data"]))
             one = {"type": "object", "additionalProperties": False, "required": need, "properties": {
                 **echoed, "id": {"description": "Echoed back; on an update it must be the URL's id"},
-                **inputs, "links": links_in}}
+                **inputs, "links": {"oneOf": [{"type": "null"}, links_in]}}}
             schema(f"{t}_{write}_panoptes", {
                 "type": "object", "required": [t], "additionalProperties": False, "properties": {
                     t: {"oneOf": [one, {"type": "array", "minItems": 1, "maxItems": 1, "items": one}]},
