@@ -492,8 +492,8 @@ class Builder:
     def _oauth_paths(self):
         """/oauth/token and /oauth/revoke: OAuth documents, a form or a JSON body."""
         required_text = {"type": "string", "minLength": 1}
-        text = {"type": "string"}  # optional members: an empty value counts as absent, as HTML forms send them
-        empty = " An empty value counts as absent."
+        text = {"type": ["string", "null"]}  # optional members: empty (as HTML forms send them) or null is absent
+        empty = " An empty value or null counts as absent."
         grant = {"type": "object", "required": ["grant_type"], "properties": {
             "grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
             "username": {**text, "description": "Login or e-mail address (password grant)." + empty},
