@@ -90,3 +90,27 @@ def test_jsonapi_top_level_members_are_objects(client, people, member):
         ok = client.open(path, method="PATCH", json={**body, member: {}}, headers=alice.jsonapi(),
                          content_type=JSONAPI)
         assert ok.status_code in (200, 204), ok.get_json()
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "yes", None])
+def test_booleans_are_json_true_or_false(client, people, value):
+    alice = people.user("alice")
+    response = client.post("/api/collections", headers=alice.jsonapi(), content_type=JSONAPI,
+                           json={"data": {"type": "collections", "attributes": {"display_name": "F", "private": value}}})
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"][0]["source"]["pointer"] == "/data/attributes/private"
+    response = client.post("/api/collections", headers=alice.panoptes(), content_type=PANOPTES,
+                           json={"collections": {"display_name": "F", "favorite": value}})
+    assert response.status_code == 422, response.get_json()
+    assert client.get("/api/collections", headers=alice.jsonapi()).get_json()["data"] == []
+
+
+def test_a_long_list_of_bad_image_ids_is_one_error(client, people):
+    alice = people.user("alice")
+    cid = create_collection(client, alice, "Flowers")
+    body = {"data": {"type": "image_sets", "attributes": {"name": "x", "image_ids": [None] * 5000}}}
+    response = client.post(f"/api/collections/{cid}/image-sets", json=body, headers=alice.jsonapi(),
+                           content_type=JSONAPI)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert len(errors) == 1 and errors[0]["source"]["pointer"] == "/data/attributes/image_ids"
