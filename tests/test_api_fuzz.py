@@ -5,9 +5,8 @@ bodies, headers), and no schema-violating request accepted (``negative_data_reje
 
 CI's run is bounded: every operation gets API_FUZZ_EXAMPLES examples per phase (2 by default) in the examples
 and fuzzing phases, and the coverage phase (schemathesis' boundary and schema-violating cases) runs over a
-sample of the operations, those whose path matches API_FUZZ_COVERAGE (collections, with the image sets under
-them, sets with their versions and grants, and atomic operations: each kind of endpoint, body and relation of
-the three families). ``make fuzz-api`` runs the full sweep: all three phases over every operation, and with
+sample of the operations, those whose path matches API_FUZZ_COVERAGE (35 operations: each kind of endpoint,
+body and relation). ``make fuzz-api`` runs the full sweep: all three phases over every operation, and with
 API_FUZZ_VALID=1 it also counts schema-valid requests the server rejects (``positive_data_acceptance``),
 printing them without failing, since some need ids that exist or a state (an If-Match that matches).
 A run past API_FUZZ_MAX_TIME seconds fails. Path ids are the seeded resources', so operations reach real
@@ -32,7 +31,12 @@ from tests.writing_helpers import create_collection, create_subject
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "2"))
 MAX_TIME = int(os.environ.get("API_FUZZ_MAX_TIME", "600"))  # a hung run fails instead of holding CI
 PHASES = os.environ.get("API_FUZZ_PHASES", "examples,fuzzing")
-COVERAGE_SAMPLE = os.environ.get("API_FUZZ_COVERAGE", r"^/api/(collections|sets|operations)(/|$)")  # "" for none
+# "" for none; the default: a collection (show, update, delete), its to-many and to-one relationship endpoints in
+# both forms, the image sets nested under it (list, create), a set (update with its owner and items inputs) and
+# its polymorphic items relation, and atomic operations
+COVERAGE_SAMPLE = os.environ.get("API_FUZZ_COVERAGE", r"^/api/(collections/\{id\}(/(links|relationships)/(subjects|"
+                                 r"default_subject))?|collections/\{collection_id\}/image-sets|sets/\{id\}(/(links|"
+                                 r"relationships)/items)?|operations)$")
 COUNT_VALID_REJECTED = os.environ.get("API_FUZZ_VALID") == "1"
 ROOT = Path(__file__).resolve().parent.parent
 ST = Path(sys.executable).with_name("st")
