@@ -77,7 +77,7 @@ def write_config(path, ids, token, accept):
     path.write_text("\n".join(lines) + "\n")
 
 
-def run_schemathesis(live_server, config, tmp_path, accept, phases, extra=()):
+def run_schemathesis(live_server, config, tmp_path, accept, phases, extra=(), least=500):
     checks = CHECKS + (",positive_data_acceptance" if COUNT_VALID_REJECTED else "")
     command = [str(ST), "--config-file", str(config), "run", f"{live_server.base_url}/api/openapi.json",
                "--checks", checks, "--max-examples", str(EXAMPLES), "--phases", phases,
@@ -98,7 +98,7 @@ def run_schemathesis(live_server, config, tmp_path, accept, phases, extra=()):
             print(f"  {status} {operation}")
     assert not failures and "Errors:" not in summary, summary + "\n" + output[:20000]
     tested = re.search(r"Tested:\s+(\d+)", summary)
-    assert tested and int(tested.group(1)) > 100, summary
+    assert tested and int(tested.group(1)) >= least, summary
     generated = re.search(r"(\d+) generated, (\d+) (passed|found)", summary)
     assert generated and (rejected is not None or generated.group(1) == generated.group(2)), summary
     return int(generated.group(1))
@@ -116,7 +116,7 @@ def test_schemathesis_finds_nothing(app, client, people, live_server, tmp_path, 
                              ("--workers", "1" if "coverage" in PHASES else "2"))
     if COVERAGE_SAMPLE and "coverage" not in PHASES:
         cases += run_schemathesis(live_server, config, tmp_path, accept, "coverage",
-                                  ("--workers", "1", "--include-path-regex", COVERAGE_SAMPLE))
+                                  ("--workers", "1", "--include-path-regex", COVERAGE_SAMPLE), least=30)
     print(f"{accept}: {cases} cases")
     assert live_server.failures == []
     assert all(e.status < 500 for e in live_server.exchanges)
