@@ -114,3 +114,15 @@ def test_a_long_list_of_bad_image_ids_is_one_error(client, people):
     assert response.status_code == 422
     errors = response.get_json()["errors"]
     assert len(errors) == 1 and errors[0]["source"]["pointer"] == "/data/attributes/image_ids"
+
+
+@pytest.mark.parametrize("links", [False, 0, "", []])
+def test_panoptes_links_are_an_object_or_null(client, people, links):
+    alice = people.user("alice")
+    for body in ({"collections": {"display_name": "F", "links": links}},
+                 {"collections": [{"display_name": "F", "links": links}]}):
+        response = client.post("/api/collections", headers=alice.panoptes(), content_type=PANOPTES, json=body)
+        assert response.status_code == 422, response.get_json()
+    ok = client.post("/api/collections", headers=alice.panoptes(), content_type=PANOPTES,
+                     json={"collections": {"display_name": "F", "links": None}})
+    assert ok.status_code == 201, ok.get_json()

@@ -358,8 +358,9 @@ def unwrap_panoptes(resource, body, update_id):
     if not isinstance(data, dict):
         raise _bad(f"/{key}", f"The body needs the key '{key}' holding one object.", 422)
     data = dict(data)
-    links = data.pop("links", {}) or {}
-    if not isinstance(links, dict):
+    links = data.pop("links", None)
+    links = {} if links is None else links
+    if not isinstance(links, dict):  # false, 0 or "" too: only an object (or null) holds links
         raise _bad(f"/{key}/links", "'links' must be an object.", 422)
     echoed_id = data.pop("id", None)
     if update_id is not None and echoed_id is not None and str(echoed_id) != str(update_id):

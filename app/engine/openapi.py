@@ -504,7 +504,7 @@ class Builder:
             "scope": {"type": "string"}}}
         revoke = {"type": "object", "required": ["token"], "properties": {
             "token": required_text, "token_type_hint": {
-                "type": "string", "examples": ["access_token", "refresh_token"],
+                "type": ["string", "null"], "examples": ["access_token", "refresh_token"],
                 "description": "Where to look first; any other value is ignored (RFC 7009 §2.1)."},
             "client_id": text}}
         error = {"type": "object", "required": ["error"], "properties": {
