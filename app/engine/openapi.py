@@ -304,9 +304,10 @@ class Builder:
             params.append({"name": name, "in": "query", "schema": {"type": "integer", "minimum": 1},
                            "description": "Larger than the maximum is clamped (meta shows the size used)."})
         for name in sorted(resource.filters):
-            params.append({"name": f"filter[{name}]", "in": "query", "schema": {"type": "string"},
+            # an empty filter is a 400 ("needs a value")
+            params.append({"name": f"filter[{name}]", "in": "query", "schema": {"type": "string", "minLength": 1},
                            "description": "Comma list of values"})
-            params.append({"name": name, "in": "query", "schema": {"type": "string"},
+            params.append({"name": name, "in": "query", "schema": {"type": "string", "minLength": 1},
                            "description": f"Panoptes dialect form of filter[{name}] (a 400 in JSON:API"
                                           + ("" if "_" in name else ", where the name is all lower case") + ")"})
         return params
