@@ -41,11 +41,10 @@ class Views:
         resource = self.resource
         caller = require_caller()
         query = parse_query(resource, listing=False)
-        body = read_json(required=not resource.create_body_optional)
-        empty = resource.create_body_optional and not body  # nothing, or an empty document: no edits
 
         def read():
-            if empty:
+            body = read_json(required=not resource.create_body_optional)
+            if resource.create_body_optional and not body:  # nothing, or an empty document: no edits
                 return Input()
             return dialect().read_resource(resource, body, partial=resource.create_body_optional or None)
 

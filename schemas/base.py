@@ -5,6 +5,16 @@ from marshmallow_jsonapi import Schema, fields
 from app.engine.relations import CREATE_ONLY
 
 
+class Bool(fields.Bool):
+    """JSON true or false only: marshmallow's Boolean also reads 1, 0, "yes", "on" and more, which a client
+    describing the field as boolean never sends and the description refuses."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class BaseSchema(Schema):
     id = fields.Str(dump_only=True)
     created_at = fields.DateTime(dump_only=True)

@@ -2,7 +2,7 @@ from marshmallow import validate
 from marshmallow_jsonapi import fields
 
 from app.models.collections import COLLECTION_ROLES
-from schemas.base import BaseSchema, required_text, text, to_many, to_one
+from schemas.base import Bool, BaseSchema, required_text, text, to_many, to_one
 
 OWNER_TYPES = ("users", "user_groups")
 
@@ -11,8 +11,8 @@ class CollectionSchema(BaseSchema):
     display_name = required_text()
     name = text()
     description = fields.Str(validate=validate.Length(max=10000))
-    private = fields.Bool()
-    favorite = fields.Bool()
+    private = Bool()
+    favorite = Bool()
     default_subject_src = fields.Str(dump_only=True, allow_none=True)
     slug = fields.Str(dump_only=True)
     policies = fields.List(fields.Str(), dump_only=True)

@@ -4,7 +4,7 @@ from marshmallow_jsonapi import fields
 
 from app.engine.filters import id_number
 from app.models.image_sets import IIIF_VERSIONS, IMAGE_KINDS
-from schemas.base import BaseSchema, required_text, to_many, to_one
+from schemas.base import Bool, BaseSchema, required_text, to_many, to_one
 
 
 class MetadataEntry(PlainSchema):
@@ -16,7 +16,8 @@ class IdList(fields.List):
     """Resource ids given as strings or numbers."""
 
     def __init__(self, **kw):
-        super().__init__(fields.Raw(), validate=validate.Length(max=10000), **kw)
+        # null items are refused by the loop below, once, rather than by the item field, once per item
+        super().__init__(fields.Raw(allow_none=True), validate=validate.Length(max=10000), **kw)
 
     def _deserialize(self, value, attr, data, **kw):
         items = super()._deserialize(value, attr, data, **kw)
@@ -69,7 +70,7 @@ class ImageSetSchema(BaseSchema):
     image_count = fields.Int(dump_only=True)
     policies = fields.List(fields.Str(), dump_only=True)
     image_ids = IdList(load_only=True)
-    published = fields.Bool(load_only=True)
+    published = Bool(load_only=True)
     collection = to_one("collections", read_only=True)
     owner = to_one("users", read_only=True)
     images = to_many("images")
@@ -89,7 +90,7 @@ class LanguageSchema(BaseSchema):
 
 
 class PublicationSchema(BaseSchema):
-    active = fields.Bool(dump_only=True)
+    active = Bool(dump_only=True)
     image_set = to_one("image_sets", read_only=True)
 
     class Meta:

@@ -2,7 +2,7 @@ from marshmallow import validate
 from marshmallow_jsonapi import fields
 
 from app.models.sets import ITEM_TYPES, PERMISSIONS, PUBLISH_STATES, VERSION_STATES
-from schemas.base import BaseSchema, required_text, to_many, to_one
+from schemas.base import Bool, BaseSchema, required_text, to_many, to_one
 from schemas.collections import OWNER_TYPES
 
 LONG_TEXT = validate.Length(max=100000)
@@ -42,7 +42,7 @@ class ContentSchema(BaseSchema):
     categories = words()
     tags = words()
     metadata = fields.Dict(attribute="metadata_", allow_none=True)
-    publish_to_catalog_services = fields.Bool()
+    publish_to_catalog_services = Bool()
     items = to_many(*ITEM_TYPES, link_type="items")
 
 

@@ -180,8 +180,9 @@ def test_a_failing_operation_rolls_back_every_earlier_one(client, app, people):
                     "data": {"type": "collections", "id": other, "attributes": {"description": "x"}}},
      403, "/atomic:operations/1"),
     (lambda other: {"op": "remove", "ref": {"type": "collections", "id": "987654"}}, 404, "/atomic:operations/1"),
+    # rights before data: a mismatched type sent by someone who may not change the row is a 403
     (lambda other: {"op": "update", "ref": {"type": "collections", "id": other},
-                    "data": {"type": "subjects", "id": other}}, 409, "/atomic:operations/1/data/type"),
+                    "data": {"type": "subjects", "id": other}}, 403, "/atomic:operations/1"),
     (lambda other: add("collections", {"display_name": "x"},
                        relationships={"subjects": {"data": [{"type": "subjects", "id": "987654"}]}}),
      422, "/atomic:operations/1/data/relationships/subjects/data"),

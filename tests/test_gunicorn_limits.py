@@ -1,6 +1,9 @@
 """The gunicorn configuration the project ships (gunicorn.conf.py), against a real gunicorn: URLs up to
 its request-line limit (a filter[id] list of 1,300 ids) and a long If-None-Match list are served as JSON;
-past the documented limit gunicorn itself refuses the request."""
+past the documented limits gunicorn itself refuses the request, with a JSON:API error document."""
+import json
+import socket
+
 import requests
 
 from tests.conftest import JSONAPI
@@ -23,8 +26,30 @@ def test_long_urls_and_header_lists_reach_the_api(app, client, people):
         response = requests.get(f"{server.base_url}/api/collections/{cid}",
                                 headers={"Accept": JSONAPI, "If-None-Match": tags}, timeout=30)
         assert response.status_code == 304, response.text[:300]
-        # past the documented limits gunicorn refuses before the application runs
+        # past the documented limits gunicorn refuses before the application runs, in JSON
         too_long = "/api/collections?filter[id]=" + ",".join(str(n) for n in range(10000, 11700))
-        assert requests.get(server.base_url + too_long, timeout=30).status_code in (400, 414)
+        refused = requests.get(server.base_url + too_long, headers={"Accept": JSONAPI}, timeout=30)
+        assert_refusal(refused, 414, "request_line_too_long", "8190 bytes")
         huge = requests.get(server.base_url + "/api/collections", headers={"If-None-Match": "x" * 70000}, timeout=30)
-        assert huge.status_code in (400, 431)
+        assert_refusal(huge, 431, "headers_too_large", "65536 bytes")
+        many = {f"X-Extra-{n}": "1" for n in range(101)}
+        assert_refusal(requests.get(server.base_url + "/api/collections", headers=many, timeout=30), 431,
+                       "headers_too_large", "100 header fields")
+        # a request line gunicorn cannot parse at all
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"GET /api/collections HTTP/9.x\r\nHost: x\r\n\r\n")
+            raw = b""
+            while chunk := sock.recv(65536):
+                raw += chunk
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400 ") and b"Content-Type: application/vnd.api+json" in head, raw
+        assert json.loads(body)["errors"][0]["code"] == "bad_request"
+        assert "Traceback" not in server.log_text()
+
+
+def assert_refusal(response, status, code, detail_part):
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["Content-Type"] == JSONAPI
+    error, = response.json()["errors"]
+    assert (error["status"], error["code"]) == (str(status), code)
+    assert detail_part in error["detail"]

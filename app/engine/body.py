@@ -1,4 +1,6 @@
 """Request bodies of both dialects read into one form, validated by the type's schema (API §4)."""
+import json
+import re
 from dataclasses import dataclass, field
 
 import orjson
@@ -13,6 +15,7 @@ from app.extensions import db
 
 IGNORED_TOP_LEVEL = {"http_cache"}
 IDENTIFIER_MEMBERS = {"type", "id", "lid", "meta"}
+STRICT_ID = re.compile("[1-9][0-9]{0,17}")  # what the URL converter takes (app/__init__.py)
 # How deeply a body's arrays and objects may nest: stored JSON (a subject's metadata) and values echoed in
 # errors are written back by orjson, which refuses documents nested past 254 levels.
 MAX_DEPTH = 64
@@ -60,7 +63,45 @@ def read_json(required=True):
         if pointer is not None:
             raise ApiError(422, f"The JSON nests arrays and objects more than {MAX_DEPTH} levels deep.",
                            code="too_deep", pointer=pointer)
+    duplicate = _duplicate_pointer(raw)
+    if duplicate is not None:
+        raise ApiError(400, "A JSON object holds the same member twice; send each member once.",
+                       code="duplicate_member", pointer=duplicate)
     return body
+
+
+class _Repeated(dict):
+    """An object of the body that held ``member`` more than once."""
+    member = None
+
+
+def _pairs(pairs):
+    obj = _Repeated(pairs)
+    if len(obj) < len(pairs):
+        seen = set()
+        obj.member = next(k for k, _v in pairs if k in seen or seen.add(k))
+        return obj
+    return dict(obj)
+
+
+def _duplicate_pointer(raw):
+    """JSON pointer to the first member a body's object repeats, or None. orjson keeps the last silently (so
+    do most parsers, some keep the first): a body whose meaning depends on the parser is refused."""
+    if b"{" not in raw:
+        return None
+    tree = json.loads(raw, object_pairs_hook=_pairs)
+    stack = [(tree, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, _Repeated) and value.member is not None:
+            return f"{pointer}/{_escape(value.member)}"
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack.extend(reversed([(item, f"{pointer}/{_escape(str(key))}") for key, item in items]))
+    return None
+
+
+def _escape(key):
+    return key.replace("~", "~0").replace("/", "~1")
 
 
 def _deep_pointer(value, pointer, depth):
@@ -137,6 +178,12 @@ def parse_identifier(relation, value, pointer, bare_ids):
                            "(type, id or lid, meta).")
             if type_name is None:
                 raise _bad(f"{pointer}/type", f"The {relation.name} identifier needs a type.")
+            if "meta" in value and not isinstance(value["meta"], dict):
+                raise _bad(f"{pointer}/meta", "'meta' must be an object.")
+            if "id" in value and not (isinstance(value["id"], str) and STRICT_ID.fullmatch(value["id"])):
+                # JSON:API ids are strings; ours are the URL's form (no sign, spaces or leading zeros)
+                raise _bad(f"{pointer}/id", f"{orjson.dumps(value['id']).decode()} is not a valid id: ids are "
+                           "strings of digits.", 422)
         if type_name is None and len(relation.types) == 1:
             type_name = relation.types[0]
         if type_name not in relation.types:
@@ -267,6 +314,17 @@ def schema_errors(messages, base):
     return result
 
 
+def check_document(body):
+    """A JSON:API request document: an object whose ``jsonapi``, ``meta`` and ``links`` members, when sent,
+    are objects (400 pointing at the first that is not)."""
+    if not isinstance(body, dict):
+        raise _bad("", "The request body must be a JSON object.")
+    for member in ("jsonapi", "meta", "links"):
+        if member in body and not isinstance(body[member], dict):
+            raise _bad(f"/{member}", f"'{member}' must be an object.")
+    return body
+
+
 def unwrap_jsonapi(resource, data, update_id, base="/data", lid_allowed=False):
     """(attributes, relationships) of one JSON:API resource object at ``base``."""
     if not isinstance(data, dict):
@@ -307,8 +365,9 @@ def unwrap_panoptes(resource, body, update_id):
     if not isinstance(data, dict):
         raise _bad(f"/{key}", f"The body needs the key '{key}' holding one object.", 422)
     data = dict(data)
-    links = data.pop("links", {}) or {}
-    if not isinstance(links, dict):
+    links = data.pop("links", None)
+    links = {} if links is None else links
+    if not isinstance(links, dict):  # false, 0 or "" too: only an object (or null) holds links
         raise _bad(f"/{key}/links", "'links' must be an object.", 422)
     echoed_id = data.pop("id", None)
     if update_id is not None and echoed_id is not None and str(echoed_id) != str(update_id):

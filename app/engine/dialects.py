@@ -1,7 +1,7 @@
 """The two dialects of one model (API §2): each reads request bodies, says where a body's members are
 and writes documents and errors. Nothing below the views asks which dialect a request speaks; it calls
 the request's dialect object."""
-from app.engine.body import _bad, parse_linkage, read_resource, unwrap_jsonapi, unwrap_panoptes
+from app.engine.body import _bad, check_document, parse_linkage, read_resource, unwrap_jsonapi, unwrap_panoptes
 from app.engine.errors import ApiError
 
 JSONAPI = "application/vnd.api+json"
@@ -75,8 +75,7 @@ class JsonApiDialect(Dialect):
     content_type = JSONAPI
 
     def read_resource(self, resource, body, *, update_id=None, partial=None):
-        if not isinstance(body, dict):
-            raise _bad("", "The request body must be a JSON object.")
+        check_document(body)
         return self.read_object(resource, body.get("data"), "/data", update_id=update_id, partial=partial)
 
     def read_object(self, resource, data, base, *, update_id=None, partial=None, lid_allowed=False):
@@ -88,13 +87,13 @@ class JsonApiDialect(Dialect):
 
     def read_linkage(self, relation, body):
         """(linkage, pointer) of a relationship endpoint's body: ``{"data": …}``."""
-        if not isinstance(body, dict) or "data" not in body:
+        if "data" not in check_document(body):
             raise ApiError(400, "The body needs a 'data' member with resource linkage.", code="invalid_body",
                            pointer="/data")
         return parse_linkage(relation, body["data"], "/data", False), "/data"
 
     def read_list(self, resource, body):
-        entries = body.get("data") if isinstance(body, dict) else None
+        entries = check_document(body).get("data")
         if not isinstance(entries, list):
             raise ApiError(400, "The body needs 'data' holding a list of resource objects.", code="invalid_body",
                            pointer="/data")

@@ -65,6 +65,44 @@ def _ref(name):
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# A Panoptes id: a string or a number (bare ids); it must name a visible resource (else 422)
+PANOPTES_ID = {"type": ["string", "integer"], "description": "The id of a resource the caller may see"}
+
+
+def _identifier_in(relation):
+    """A JSON:API resource identifier object as a request may send it for ``relation``."""
+    return {"type": "object", "required": ["type", "id"], "additionalProperties": False, "properties": {
+        "type": {"enum": list(relation.types)}, "id": {"type": "string", "pattern": ID_PATTERN},
+        "meta": {"type": "object"}}}
+
+
+def _linkage_in(relation):
+    identifier = _identifier_in(relation)
+    return {"type": "array", "items": identifier} if relation.many else {"oneOf": [{"type": "null"}, identifier]}
+
+
+def _panoptes_linkage_in(relation, echo=False):
+    """Panoptes linkage: bare ids (objects with id and type for a relation of several types); ``echo``: in a
+    resource body, where a to-many link object ({href, type}) read back is tolerated."""
+    types = {"enum": list(relation.types)}
+    with_type = {"type": "object", "required": ["id", "type"], "properties": {"id": PANOPTES_ID, "type": types}}
+    member = with_type if relation.polymorphic else {"oneOf": [PANOPTES_ID, {
+        "type": "object", "required": ["id"], "properties": {"id": PANOPTES_ID, "type": types}}]}
+    if not relation.many:
+        return {"oneOf": [{"type": "null"}, member]}
+    listed = {"type": "array", "items": member}
+    if not echo:
+        return listed
+    return {"oneOf": [listed, {"type": "object", "additionalProperties": False, "description": "Echoed link",
+                               "properties": {"href": {}, "type": {}}}]}
+
+
+def _document_in(properties, required):
+    """A JSON:API request document: ``jsonapi``, ``meta`` and ``links`` are objects when sent."""
+    return {"type": "object", "required": required, "properties": {
+        **properties, "jsonapi": {"type": "object"}, "meta": {"type": "object"}, "links": {"type": "object"}}}
+
+
 class Builder:
     def __init__(self, app, root):
         self.app, self.root = app, root
@@ -169,20 +207,32 @@ class Builder:
             "type": "object", "required": ["id"], "additionalProperties": False,
             "properties": {"id": {"type": "string"}, "href": {"type": "string"}, **output,
                            "links": {"type": "object", "properties": panoptes_links, "additionalProperties": False}}})
-        writable = {name: rel for name, rel in resource.relations.items() if rel.mode != "read"}
-        input_relationships = {name: {"type": "object", "required": ["data"], "properties": {
-            "data": relationships[name]["properties"]["data"]}} for name in writable}
+        # request bodies: what the readers (app/engine/body.py) take, and nothing they refuse
+        echoed = {name: {"description": "Read only: accepted and ignored (clients echo it back)"}
+                  for name in sorted(resource.read_only - {"type", "id", "links"})}
+        attributes_in = {"type": "object", "properties": {**echoed, **inputs}, "additionalProperties": False}
+        relationships_in = {"type": "object", "additionalProperties": False, "properties": {
+            name: ({"type": "object", "description": "Read only: accepted only as it is", "properties": {
+                       "data": _linkage_in(relation)}} if relation.mode == "read" else
+                   {"type": "object", "required": ["data"], "properties": {"data": _linkage_in(relation)}})
+            for name, relation in resource.relations.items()}}
+        links_in = {"type": "object", "additionalProperties": False, "properties": {
+            name: _panoptes_linkage_in(relation, echo=True) for name, relation in resource.relations.items()}}
         for write, need in (("create", required), ("update", [])):
-            data = {"type": "object", "required": ["type"] + (["id"] if write == "update" else []),
-                    "properties": {"type": {"const": t}, "attributes": {"type": "object", "properties": inputs,
-                                                                         "required": need},
-                                   "relationships": {"type": "object", "properties": input_relationships}}}
+            data = {"type": "object", "required": ["type"] + (["id"] if write == "update" else [])
+                    + (["attributes"] if need else []),
+                    "properties": {"type": {"const": t}, "attributes": {**attributes_in, "required": need},
+                                   "relationships": relationships_in}}
             if write == "update":
                 data["properties"]["id"] = {"type": "string", "pattern": ID_PATTERN}
-            schema(f"{t}_{write}", {"type": "object", "required": ["data"], "properties": {"data": data}})
-            panoptes_body = {"type": "object", "properties": {**inputs, "links": {"type": "object"}},
-                             "required": need}
-            schema(f"{t}_{write}_panoptes", {"type": "object", "required": [t], "properties": {t: panoptes_body}})
+            schema(f"{t}_{write}", _document_in({"data": data}, ["data"]))
+            one = {"type": "object", "additionalProperties": False, "required": need, "properties": {
+                **echoed, "id": {"description": "Echoed back; on an update it must be the URL's id"},
+                **inputs, "links": {"oneOf": [{"type": "null"}, links_in]}}}
+            schema(f"{t}_{write}_panoptes", {
+                "type": "object", "required": [t], "additionalProperties": False, "properties": {
+                    t: {"oneOf": [one, {"type": "array", "minItems": 1, "maxItems": 1, "items": one}]},
+                    "http_cache": {"description": "Ignored"}}})
 
     # -- documents ----------------------------------------------------------------------------------------
     def _jsonapi_doc(self, types, many):
@@ -238,7 +288,9 @@ class Builder:
 
     def _query(self, resource, listing):
         paths = sorted(self._include_paths(resource))
-        params = [{"name": "include", "in": "query", "schema": {"type": "string", "pattern": _list_of(paths)},
+        # an empty include (or sort) is accepted and means none (the default order)
+        params = [{"name": "include", "in": "query",
+                   "schema": {"type": "string", "pattern": _list_of(paths, empty=True)},
                    "description": "Comma-separated relation paths (dots for nesting): " + ", ".join(paths)}]
         for type_name in self._reachable(resource):
             target = RESOURCES[type_name]
@@ -250,7 +302,7 @@ class Builder:
             return params
         sorts = sorted(resource.sorts)
         params.append({"name": "sort", "in": "query", "schema": {"type": "string",
-                                                                 "pattern": _list_of(sorts, prefix="-?")},
+                                                                 "pattern": _list_of(sorts, prefix="-?", empty=True)},
                        "description": "Comma-separated; '-' for descending: " + ", ".join(sorts)})
         for name in ("page", "page[number]"):
             params.append({"name": name, "in": "query", "schema": {"type": "integer", "minimum": 1}})
@@ -264,9 +316,10 @@ class Builder:
                                           "cursor, taken from a page's links; empty for the first (after) or the "
                                           "last (before) page. Not with page/page[number]."})
         for name in sorted(resource.filters):
-            params.append({"name": f"filter[{name}]", "in": "query", "schema": {"type": "string"},
+            # an empty filter is a 400 ("needs a value")
+            params.append({"name": f"filter[{name}]", "in": "query", "schema": {"type": "string", "minLength": 1},
                            "description": "Comma list of values"})
-            params.append({"name": name, "in": "query", "schema": {"type": "string"},
+            params.append({"name": name, "in": "query", "schema": {"type": "string", "minLength": 1},
                            "description": f"Panoptes dialect form of filter[{name}] (a 400 in JSON:API"
                                           + ("" if "_" in name else ", where the name is all lower case") + ")"})
         return params
@@ -354,9 +407,9 @@ class Builder:
             return self._op(f"Remove {relation.name} members named in the URL (Panoptes form)",
                             {"204": {"description": "Removed"}, **self._errors(WRITE_ERRORS)}, tags=tags)
         # links / relationships
-        linkage_body = self._body(_ref("linkage"), {"type": "object", "properties": {
-            relation.name: {"oneOf": [{"type": "null"}, {"type": "string"}, {"type": "object"},
-                                      {"type": "array"}]}}})
+        linkage_body = self._body(_document_in({"data": _linkage_in(relation)}, ["data"]), {
+            "type": "object", "required": [relation.name],
+            "properties": {relation.name: _panoptes_linkage_in(relation)}})
         if method == "GET":
             paging = self._query(RESOURCES[targets[0]], True) if relation.many else []
             return self._op(f"Linkage of {t}.{relation.name} (Panoptes: the related resources)",
@@ -466,17 +519,21 @@ class Builder:
     # -- OAuth ---------------------------------------------------------------------------------------------
     def _oauth_paths(self):
         """/oauth/token and /oauth/revoke: OAuth documents, a form or a JSON body."""
-        text = {"type": "string", "minLength": 1}
+        required_text = {"type": "string", "minLength": 1}
+        text = {"type": ["string", "null"]}  # optional members: empty (as HTML forms send them) or null is absent
+        empty = " An empty value or null counts as absent."
         grant = {"type": "object", "required": ["grant_type"], "properties": {
             "grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
-            "username": {**text, "description": "Login or e-mail address (password grant)"},
-            "password": {**text, "description": "Password grant; without username and password the grant "
-                                                "uses the user signed in by the session cookie (needs client_id)"},
-            "refresh_token": {**text, "description": "refresh_token grant: the last refresh token issued"},
-            "client_id": {**text, "description": "A registered client application (`clients create`)"},
+            "username": {**text, "description": "Login or e-mail address (password grant)." + empty},
+            "password": {**text, "description": "Password grant; without username and password the grant uses "
+                                                "the user signed in by the session cookie (needs client_id)." + empty},
+            "refresh_token": {**text, "description": "refresh_token grant: the last refresh token issued." + empty},
+            "client_id": {**text, "description": "A registered client application (`clients create`)." + empty},
             "scope": {"type": "string"}}}
         revoke = {"type": "object", "required": ["token"], "properties": {
-            "token": text, "token_type_hint": {"type": "string", "enum": ["access_token", "refresh_token"]},
+            "token": required_text, "token_type_hint": {
+                "type": ["string", "null"], "examples": ["access_token", "refresh_token"],
+                "description": "Where to look first; any other value is ignored (RFC 7009 §2.1)."},
             "client_id": text}}
         error = {"type": "object", "required": ["error"], "properties": {
             "error": {"type": "string"}, "error_description": {"type": "string"}}}

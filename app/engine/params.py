@@ -96,6 +96,9 @@ def parse(args, resource, dialect, config, *, listing=True, path="", cursor_requ
         base, member = match.group(1), match.group(2)
         if key in IGNORED:
             continue
+        if len(values) > 1:  # which one was meant is a guess: first, last, or all of them
+            raise bad_parameter(key, f"'{key}' is given {len(values)} times: send it once (a comma list where "
+                                "it takes several values).")
         if key == "include":
             _parse_include(q, value, resource, dialect, config)
         elif base == "fields" and member is not None:

@@ -144,24 +144,27 @@ class Reader:
     def _relationship(self, name, target, raw, base):
         resource, pointer = target["resource"], f"{base}/data"
         relation = resource.relations[target["relationship"]]
-        if "data" not in raw:
-            raise _bad(pointer, "A relationship operation needs data: resource linkage.")
         if not relation.many and name != "update":
             raise _bad(f"{base}/op", "A to-one relationship is replaced with update.")
         kind = {"add": ADD, "update": REPLACE, "remove": DROP}[name]
-        data = raw["data"]
-        return Operation(kind, resource, target["id"], parents=target["parents"], relation=relation,
-                         read=lambda: (parse_linkage(relation, data, pointer, False), pointer))
+
+        def read():
+            if "data" not in raw:
+                raise _bad(pointer, "A relationship operation needs data: resource linkage.")
+            return parse_linkage(relation, raw["data"], pointer, False), pointer
+
+        return Operation(kind, resource, target["id"], parents=target["parents"], relation=relation, read=read)
 
     def _add(self, target, raw, pointer):
+        """A create. With an href naming the list its data is read only when the operation runs (after the
+        rights on the parent are checked); without one, data's type says what is created."""
         data = raw.get("data")
-        if not isinstance(data, dict):
-            raise _bad(pointer, "An add needs data: a resource object.")
-        resource = self._resource(data.get("type"), f"{pointer}/type")
-        if target["resource"] is not None and target["resource"] is not resource:
-            raise ApiError(409, f"The href takes {target['resource'].type}, not '{resource.type}'.",
-                           code="type_mismatch", pointer=f"{pointer}/type")
-        lid = data.get("lid")
+        resource = target["resource"]
+        if resource is None:
+            if not isinstance(data, dict):
+                raise _bad(pointer, "An add needs data: a resource object.")
+            resource = self._resource(data.get("type"), f"{pointer}/type")
+        lid = data.get("lid") if isinstance(data, dict) else None
         if lid is not None:
             if not isinstance(lid, str) or not lid:
                 raise _bad(f"{pointer}/lid", "lid must be a non-empty string.")
@@ -172,10 +175,18 @@ class Reader:
         parents = dict(target["parents"])
         if resource.parent is not None and resource.parent.key not in parents:
             parents.update(self._parent_from_linkage(resource, data, pointer))
-        op = Operation(CREATE, resource, parents=parents, lid=lid,
-                       read=lambda: JSONAPI_DIALECT.read_object(
-                           resource, {k: v for k, v in data.items() if k != "lid"}, pointer, lid_allowed=True))
-        return op
+
+        def read():
+            if not isinstance(data, dict):
+                raise _bad(pointer, "An add needs data: a resource object.")
+            if data.get("type") != resource.type:
+                self._resource(data.get("type"), f"{pointer}/type")
+                raise ApiError(409, f"The href takes {resource.type}, not '{data.get('type')}'.",
+                               code="type_mismatch", pointer=f"{pointer}/type")
+            return JSONAPI_DIALECT.read_object(resource, {k: v for k, v in data.items() if k != "lid"}, pointer,
+                                               lid_allowed=True)
+
+        return Operation(CREATE, resource, parents=parents, lid=lid, read=read)
 
     def _parent_from_linkage(self, resource, data, pointer):
         """A nested type added without an href: its parent from the relationship that stores the parent."""
@@ -192,23 +203,30 @@ class Reader:
                    "parent_missing")
 
     def _update(self, target, raw, pointer, base):
+        """An update. With a ref or href its data is read only when the operation runs (after the rights on
+        the row are checked); without one, data names the target."""
         data = raw.get("data")
-        if not isinstance(data, dict):
-            raise _bad(pointer, "An update needs data: a resource object.")
         if target["resource"] is None:
+            if not isinstance(data, dict):
+                raise _bad(pointer, "An update needs data: a resource object.")
             target = self._ref({k: data[k] for k in ("type", "id", "lid") if k in data}, pointer)
         resource, id_ = target["resource"], target["id"]
-        if data.get("type") != resource.type:
-            raise ApiError(409, f"The target is a {resource.type} resource, not '{data.get('type')}'.",
-                           code="type_mismatch", pointer=f"{pointer}/type")
-        if "lid" in data and "id" not in data:
-            if local_id(resource.type, data["lid"], f"{pointer}/lid") != id_:
-                raise ApiError(409, "data.lid names another resource than the target.", code="id_mismatch",
-                               pointer=f"{pointer}/lid")
-        body = {k: v for k, v in data.items() if k != "lid"}
-        body.setdefault("id", str(id_))
-        return Operation(UPDATE, resource, id_, parents=target["parents"],
-                         read=lambda: JSONAPI_DIALECT.read_object(resource, body, pointer, update_id=id_))
+
+        def read():
+            if not isinstance(data, dict):
+                raise _bad(pointer, "An update needs data: a resource object.")
+            if data.get("type") != resource.type:
+                raise ApiError(409, f"The target is a {resource.type} resource, not '{data.get('type')}'.",
+                               code="type_mismatch", pointer=f"{pointer}/type")
+            if "lid" in data and "id" not in data:
+                if local_id(resource.type, data["lid"], f"{pointer}/lid") != id_:
+                    raise ApiError(409, "data.lid names another resource than the target.", code="id_mismatch",
+                                   pointer=f"{pointer}/lid")
+            body = {k: v for k, v in data.items() if k != "lid"}
+            body.setdefault("id", str(id_))
+            return JSONAPI_DIALECT.read_object(resource, body, pointer, update_id=id_)
+
+        return Operation(UPDATE, resource, id_, parents=target["parents"], read=read)
 
 
 def located(error, number):

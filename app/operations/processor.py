@@ -116,7 +116,7 @@ class Processor:
 
     # -- the kinds -------------------------------------------------------------------------------------
     def _create(self, op):
-        resource, caller, inp = op.resource, self.caller, op.take_input()
+        resource, caller = op.resource, self.caller
         write = Write(op, caller, self)
         parent = resource.parent
         if parent is not None:
@@ -124,6 +124,14 @@ class Processor:
                 raise ApiError(405, f"{resource.type} are created under their {parent.type.rstrip('s')}: POST "
                                f"/api/{parent.resource.path}/{{id}}/{parent.segment}.", code="method_not_allowed")
             write.parent = parent.visible(op.parents[parent.key], caller, lock=parent.lock)
+        if not resource.policy.create_reads_body:
+            # rights that the body cannot change are checked before it is read (on an object holding only its
+            # parent's id), so a caller who may not create learns nothing from validation
+            probe = resource.model()
+            if write.parent is not None:
+                setattr(probe, parent.attribute.key, write.parent.id)
+            resource.policy.may_create(caller, probe, None)
+        inp = op.take_input()
         resolve_targets(inp, caller)
         obj = resource.make(write)
         write.obj = obj

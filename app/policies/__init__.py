@@ -76,6 +76,10 @@ class FamilyRule:
 
 
 class Policy:
+    # False: ``may_create`` decides from the caller and the parent alone (a nested type's parent id is all an
+    # object carries when it runs before the body is read); True: it needs the body (the owner it names)
+    create_reads_body = False
+
     def scope(self, caller, resource):
         return None
 
@@ -121,6 +125,7 @@ def owner_scope(caller, table):
 
 
 class OwnedPolicy(Policy):
+    create_reads_body = True
     """Anyone reads; the owner (or a member of the owning group) writes."""
 
     def actions(self, caller, obj):

@@ -87,6 +87,7 @@ def visible_collections(caller):
 
 class CollectionPolicy(RulePolicy):
     rule = COLLECTIONS
+    create_reads_body = True
 
     def may_create(self, caller, obj, inp):
         OwnedPolicy.may_create(self, caller, obj, inp)
@@ -94,6 +95,7 @@ class CollectionPolicy(RulePolicy):
 
 class CollectionRolePolicy(Policy):
     """Roles are seen by whoever sees the collection and managed by its owners."""
+    create_reads_body = True
 
     def scope(self, caller, resource):
         condition = visible_collections(caller)

@@ -92,6 +92,7 @@ def require_level(caller, set_obj, level, doing):
 
 
 class SetPolicy(Policy):
+    create_reads_body = True
     def scope(self, caller, resource):
         return set_scope(caller)
 
