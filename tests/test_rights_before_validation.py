@@ -27,28 +27,29 @@ MALFORMED = {
 
 def ids_by_type(client, owner):
     """The id of one row of each type the seed made, as the owner sees them."""
+    from app.engine.registry import RESOURCES
+
     found = {}
-    for path in ["/api/" + t for t in ("collections", "subjects", "images", "image_sets", "user_groups",
-                                       "collection_roles", "layers", "tables", "documents", "sets",
-                                       "set_versions", "set_permissions", "publishes", "publications",
-                                       "languages", "users")]:
-        data = client.get(path, headers=owner.jsonapi()).get_json()["data"]
+    for resource in RESOURCES.values():
+        flat = resource.parent.flat if resource.parent is not None else resource.path
+        if not flat:
+            continue
+        data = client.get(f"/api/{flat}", headers=owner.jsonapi()).get_json().get("data")
         if data:
             found[data[0]["type"]] = data[0]["id"]
     return found
 
 
 def fill(path, ids):
+    """The path with each placeholder replaced by a seeded row's id (a missing one by 1: a 404 for all)."""
     parts, out, previous = path.split("/"), [], None
     for part in parts:
-        if part == "{collection_id}":
-            part = ids["collections"]
-        elif part == "{set_id}":
-            part = ids["sets"]
-        elif part == "{ids}":
+        if part == "{ids}":
             part = "1"
         elif part == "{id}":
-            part = ids[SEGMENT_TYPES.get(previous, previous)]
+            part = ids.get(SEGMENT_TYPES.get(previous, previous), "1")
+        elif part.startswith("{") and part.endswith("_id}"):
+            part = ids.get(part[1:-len("_id}")] + "s", "1")
         out.append(part)
         previous = part
     return "/".join(out)
