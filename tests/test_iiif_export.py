@@ -265,3 +265,26 @@ def test_manifests_and_collections_take_a_fixed_number_of_statements(app, client
         assert len(manifest.get_json()["items"]) == size and len(collection.get_json()["items"]) == size
         counts[size] = (manifest.headers["X-Query-Count"], collection.headers["X-Query-Count"])
     assert counts[1] == counts[6]
+
+
+def test_each_canvas_lists_its_annotations_as_a_non_painting_page(app, client, alice):
+    from tests.annotations_helpers import annotate, annotated_set
+
+    cid, sid, images = annotated_set(client, alice)
+    first = annotate(client, alice, sid, images[0], text="A stain", selector="xywh=10,20,300,400")
+    second = annotate(client, alice, sid, images[0], text="margin", motivation="tagging", language="fr")
+    gone = annotate(client, alice, sid, images[1], text="Deleted")
+    assert client.delete(f"/api/image_sets/{sid}/annotations/{gone}", headers=alice.jsonapi()).status_code == 204
+    doc = get_iiif(client, manifest_url(sid), alice).get_json()
+    assert all_errors(doc) == []
+    annotated, plain = doc["items"]
+    assert "annotations" not in plain  # its one annotation was deleted
+    [page] = annotated["annotations"]
+    assert page["type"] == "AnnotationPage" and page["id"] == annotated["id"] + "/annotations"
+    notes = page["items"]
+    assert [n["id"].rsplit("/", 1)[-1] for n in notes] == [str(first), str(second)]
+    assert [n["motivation"] for n in notes] == ["commenting", "tagging"]
+    assert notes[0]["target"] == annotated["id"] + "#xywh=10,20,300,400" and notes[1]["target"] == annotated["id"]
+    assert notes[0]["body"] == {"type": "TextualBody", "value": "A stain", "language": "en"}
+    assert notes[1]["body"]["language"] == "fr"
+    assert all(n["motivation"] != "painting" for n in notes)

@@ -3,8 +3,8 @@ executable path, as in tests/test_explorer_browser.py) loads a page that runs Mi
 ``dist/mirador.min.js`` of the ``mirador`` npm package in tests/clients/node_modules, served from the local
 disk by a small loopback server with the page and the images — and opens a public image set's manifest from
 the live server (another origin: the manifest is fetched across origins, as viewers do). The test waits for
-the manifest's label and one thumbnail per canvas, sees no console error and no request off loopback, and
-keeps test-artifacts/mirador.png."""
+the manifest's label, one thumbnail per canvas and the first canvas's annotations listed in Mirador's
+annotation panel, sees no console error and no request off loopback, and keeps test-artifacts/mirador.png."""
 import os
 import shutil
 import struct
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.annotations_helpers import annotate
 from tests.image_sets_helpers import create_set, make_image, patch_set
 from tests.live_server import live_server  # noqa: F401 - fixture
 from tests.writing_helpers import create_collection
@@ -43,7 +44,8 @@ PAGE = """<!doctype html>
 <script>
   Mirador.viewer({
     id: "viewer",
-    windows: [{ manifestId: MANIFEST, thumbnailNavigationPosition: "far-bottom" }],
+    windows: [{ manifestId: MANIFEST, thumbnailNavigationPosition: "far-bottom",
+                sideBarOpen: true }],
     workspaceControlPanel: { enabled: false },
   });
 </script></body></html>"""
@@ -107,6 +109,9 @@ def test_mirador_opens_a_produced_manifest(app, client, people, live_server):  #
                          mime_type="image/png") for n in range(1, len(COLOURS) + 1)]
     sid = create_set(client, alice, cid, "Botanical plates", attribution="Test herbarium", image_ids=images)
     assert patch_set(client, alice, cid, sid, {"published": True}).status_code == 200
+    notes = ["A torn corner", "Watermark here"]
+    for text in notes:
+        annotate(client, alice, sid, images[0], text=text, language=None)
     manifest_url = f"{live_server.base_url}/api/iiif/manifests/{sid}"
     ARTIFACTS.mkdir(exist_ok=True)
     problems, outside = [], []
@@ -128,6 +133,10 @@ def test_mirador_opens_a_produced_manifest(app, client, people, live_server):  #
             page.wait_for_function("() => performance.getEntriesByType('resource').some("
                                    "e => e.name.endsWith('/img/1.png'))", timeout=30_000)
             expect(page.get_by_text("1 of 3 • Plate 1")).to_be_visible(timeout=30_000)
+            # the annotation panel lists the first canvas's annotations
+            page.get_by_role("tab", name="Annotations").click()
+            for text in notes:
+                expect(page.get_by_text(text).first).to_be_visible(timeout=30_000)
             page.wait_for_timeout(500)
             page.screenshot(path=str(ARTIFACTS / "mirador.png"))
             cells = nav.get_by_role("gridcell").count()

@@ -9,7 +9,7 @@ each noted set is compared with what the feed last said of it:
 * public now (visible to anonymous callers: published) and not in the feed (never, or last a Delete): Create
   the first time, Update after a Delete;
 * public now and in the feed: Update, only when the manifest differs from the one last recorded (a digest of
-  the manifest without its provider);
+  the manifest without its provider and annotations);
 * not public now (unpublished, deleted, gone with its collection) and in the feed: Delete; a set that was never
   public is never named.
 
@@ -105,7 +105,7 @@ def _vanished():
 
 
 def digest(data):
-    body = orjson.dumps(manifest(data, _DIGEST_ROOT, provider=False))
+    body = orjson.dumps(manifest(data, _DIGEST_ROOT, provider=False, annotations=False))
     return hashlib.sha256(body).hexdigest()
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import and_, select
 
 from app.extensions import db
 from app.models import User
+from app.models.annotations import Annotation
 from app.models.image_sets import Image, ImageSet, ImageSetImage, ImageSetLanguage, Language
 from app.policies.image_sets import image_set_scope
 from app.services.iiif import full_image_url, image_service, thumbnail_url
@@ -63,6 +64,7 @@ class SetData:
     creator_name: str | None
     languages: list = field(default_factory=list)
     images: list = field(default_factory=list)   # dicts of IMAGE_COLUMNS, in the set's order
+    annotations: dict = field(default_factory=dict)  # image id → [(id, motivation, body, selector)], by id
 
 
 def _visible(caller):
@@ -71,7 +73,8 @@ def _visible(caller):
 
 
 def load_image_set(image_set_id, caller):
-    """The image set as the caller may see it, or None (absent or invisible); three statements."""
+    """The image set as the caller may see it, or None (absent or invisible); four statements. Its annotations
+    are seen by whoever sees the set."""
     row = db.session.execute(
         select(ImageSet.id, ImageSet.collection_id, ImageSet.name, ImageSet.description, ImageSet.attribution,
                ImageSet.creator_id, User.display_name)
@@ -86,8 +89,15 @@ def load_image_set(image_set_id, caller):
         .where(ImageSetImage.image_set_id == image_set_id)
         .order_by(ImageSetImage.id)
     ).all()
+    annotations = {}
+    for annotation in db.session.execute(
+            select(Annotation.id, Annotation.image_id, Annotation.motivation, Annotation.body, Annotation.selector)
+            .where(Annotation.image_set_id == image_set_id, Annotation.deleted_at.is_(None))
+            .order_by(Annotation.id)):
+        annotations.setdefault(annotation.image_id, []).append(
+            (annotation.id, annotation.motivation, annotation.body, annotation.selector))
     return SetData(*row, languages=set_languages([image_set_id])[image_set_id],
-                   images=[dict(zip(IMAGE_COLUMNS, image)) for image in images])
+                   images=[dict(zip(IMAGE_COLUMNS, image)) for image in images], annotations=annotations)
 
 
 def set_languages(ids):
@@ -165,7 +175,19 @@ def image_body(image):
     return body
 
 
-def canvas(image, manifest_id, language):
+def annotation_page(canvas_id, annotations, root, image_set_id):
+    """The image's annotations as the canvas's non-painting AnnotationPage: each targets the canvas (its region
+    as ``#xywh=``) and is named by its API URL."""
+    items = []
+    for id_, motivation, body, selector in annotations:
+        region = selector.replace("pixel:", "") if selector else None
+        items.append({"id": f"{root}/image_sets/{image_set_id}/annotations/{id_}", "type": "Annotation",
+                      "motivation": motivation, "body": {"type": "TextualBody", **body},
+                      "target": f"{canvas_id}#{region}" if region else canvas_id})
+    return {"id": f"{canvas_id}/annotations", "type": "AnnotationPage", "items": items}
+
+
+def canvas(image, manifest_id, language, annotations=(), root=None, image_set_id=None):
     canvas_id = f"{manifest_id}/canvases/{image['id']}"
     width, height = canvas_size(image)
     page_id = f"{canvas_id}/page"
@@ -182,6 +204,8 @@ def canvas(image, manifest_id, language):
     result["items"] = [{"id": page_id, "type": "AnnotationPage", "items": [{
         "id": f"{page_id}/painting", "type": "Annotation", "motivation": "painting",
         "body": image_body(image), "target": canvas_id}]}]
+    if annotations:
+        result["annotations"] = [annotation_page(canvas_id, annotations, root, image_set_id)]
     return result
 
 
@@ -199,9 +223,10 @@ def thumbnail(image):
     return item
 
 
-def manifest(data, root, provider=True):
+def manifest(data, root, provider=True, annotations=True):
     """The Presentation 3 Manifest of an image set; ``root`` is the API root all ids are under;
-    ``provider`` False leaves out the creator (whose name changes without the set changing)."""
+    ``provider`` False leaves out the creator (whose name changes without the set changing), ``annotations``
+    False the annotations (which are not the manifest's own content)."""
     manifest_id = root + manifest_path(data.id)
     resource_url = root + image_set_path(data.collection_id, data.id)
     language = language_of(data.languages)
@@ -222,7 +247,9 @@ def manifest(data, root, provider=True):
     if provider and data.creator_name:
         doc["provider"] = [{"id": f"{root}/users/{data.creator_id}", "type": "Agent",
                             "label": {"none": [data.creator_name]}}]
-    doc["items"] = [canvas(image, manifest_id, language) for image in data.images]
+    notes = data.annotations if annotations else {}
+    doc["items"] = [canvas(image, manifest_id, language, notes.get(image["id"], ()), root, data.id)
+                    for image in data.images]
     return doc
 
 
