@@ -170,8 +170,12 @@ def register_relations(bp, resource, member, t=None):
             add_route(bp, rule, f"{t}:{view}:{name}", fn, methods, Route(resource, view, relation),
                       defaults={"rel": name, **defaults})
 
-        for kind in ("links", "relationships"):
-            add(f"{member}/{kind}/{name}", kind, views.dispatch, ["GET", "POST", "PATCH", "DELETE"], url=kind)
+        # a to-one relationship is only read and replaced at …/relationships/ (…/links/ also takes the
+        # Panoptes dialect's POST, which sets it)
+        relationship_methods = ["GET", "POST", "PATCH", "DELETE"] if relation.many else ["GET", "PATCH"]
+        add(f"{member}/links/{name}", "links", views.dispatch, ["GET", "POST", "PATCH", "DELETE"], url="links")
+        add(f"{member}/relationships/{name}", "relationships", views.dispatch, relationship_methods,
+            url="relationships")
         add(f"{member}/links/{name}/<ids>", "unlink", views.unlink_ids, ["DELETE"])
         if relation.related:
             add(f"{member}/{name}", "related", views.related, ["GET"])
