@@ -126,3 +126,11 @@ def test_panoptes_links_are_an_object_or_null(client, people, links):
     ok = client.post("/api/collections", headers=alice.panoptes(), content_type=PANOPTES,
                      json={"collections": {"display_name": "F", "links": None}})
     assert ok.status_code == 201, ok.get_json()
+
+
+@pytest.mark.parametrize("value", [",", "display_name,", ",name", "name,,display_name"])
+def test_a_fieldset_with_an_empty_name_is_refused(client, value):
+    response = client.get(f"/api/collections?fields[collections]={value}", headers={"Accept": JSONAPI})
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["source"] == {"parameter": "fields[collections]"}
+    assert client.get("/api/collections?fields[collections]=", headers={"Accept": JSONAPI}).status_code == 200

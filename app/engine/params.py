@@ -199,6 +199,9 @@ def _parse_fields(q, type_name, value, key):
     resource = RESOURCES.get(type_name)
     if resource is None:
         raise bad_parameter(key, f"'{type_name}' is not a resource type of this API.")
+    if value and any(not item.strip() for item in value.split(",")):  # "," or "a,,b": a name left out
+        raise bad_parameter(key, f"{key} lists an empty field name; name fields as in {key}=a,b (or send it "
+                            "empty for none).")
     names = set(split_list(value))
     unknown = sorted(names - resource.field_names)
     if unknown:
