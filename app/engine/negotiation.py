@@ -106,22 +106,22 @@ def check_content_type(content_type, panoptes_enabled=True):
                    code="unsupported_media_type", header="Content-Type")
 
 
-def extensions(header):
-    """The ext URIs named by the JSON:API media ranges of an Accept or Content-Type header."""
+def _media_type_uris(header, parameter):
+    """The URIs a parameter (``ext`` or ``profile``) names in the JSON:API media ranges of a header."""
     found = set()
     for text in split_header(header or ""):
         mime, params, q = parse_media_range(text)
-        if mime == JSONAPI and q > 0 and "ext" in params:
-            found.update(params["ext"].split())
+        if mime == JSONAPI and q > 0 and parameter in params:
+            found.update(params[parameter].split())
     return found
+
+
+def extensions(header):
+    """The ext URIs named by the JSON:API media ranges of an Accept or Content-Type header."""
+    return _media_type_uris(header, "ext")
 
 
 def requested_profiles(header):
     """The profile URIs the JSON:API media ranges of an Accept header ask for (unknown ones are ignored by
     the caller, as JSON:API requires)."""
-    found = set()
-    for text in split_header(header or ""):
-        mime, params, q = parse_media_range(text)
-        if mime == JSONAPI and q > 0 and "profile" in params:
-            found.update(params["profile"].split())
-    return found
+    return _media_type_uris(header, "profile")
