@@ -191,3 +191,24 @@ def test_deleting_the_image_set_deletes_its_annotations(client, world):
     assert client.delete(nested(cid, sid), headers=owner.jsonapi()).status_code == 204
     assert client.get(f"/api/annotations/{aid}", headers=owner.jsonapi()).status_code == 404
     assert client.get("/api/annotations", headers=owner.jsonapi()).get_json()["data"] == []
+
+
+@pytest.mark.parametrize("panoptes", [False, True], ids=["jsonapi", "panoptes"])
+def test_annotations_page_by_cursor_in_both_dialects(client, world, panoptes):
+    owner, _cid, sid, images = world
+    made = [annotate(client, owner, sid, images[0], text=f"Note {n}") for n in range(3)]
+    url, seen = f"{container(sid)}?page[size]=1&page[after]=", []
+    headers = owner.panoptes() if panoptes else owner.jsonapi()
+    while url:
+        doc = client.get(url, headers=headers).get_json()
+        if panoptes:
+            seen += [a["id"] for a in doc["annotations"]]
+            url = doc["meta"]["annotations"].get("next_href")
+        else:
+            seen += [a["id"] for a in doc["data"]]
+            url = doc["links"].get("next")
+        if url and url.startswith("http"):
+            url = url[len("http://localhost"):]
+        elif url and not url.startswith("/api"):
+            url = "/api" + url
+    assert seen == [str(i) for i in made]
