@@ -35,7 +35,7 @@ def prefers_async():
 def respond_async(name, params, caller):
     """Queue long work ``name`` as a job of the caller's, committed with whatever the session holds."""
     jobs = RESOURCES["jobs"]
-    job = Job(kind=name, status=QUEUED, creator_id=caller.user_id, params=params)
+    job = Job(kind=name, status=QUEUED, creator_id=caller.user_id, params=params, heartbeat_at=utcnow())
     db.session.add(job)
     commit()
     try:

@@ -96,7 +96,7 @@ def test_a_publish_whose_worker_is_lost_for_good_reverts_to_a_draft(app, client,
         job_runner.claim(int(job["id"]))
         db.session.execute(update(Job).values(heartbeat_at=utcnow() - timedelta(hours=1)))
         db.session.commit()
-        assert job_runner.reap(queue(app).enqueue) == ([], [int(job["id"])])
+        assert job_runner.reap(queue(app)) == ([], [int(job["id"])])
     assert version(client, set_id, draft, owner)["attributes"]["state"] == "draft"
     assert tasks(client, set_id, owner) == ["errored"]
 

@@ -215,7 +215,7 @@ def test_a_run_that_lost_its_claim_writes_nothing(app, client, server, owner, co
         stale = utcnow() - timedelta(seconds=app.config["JOB_LEASE"] + 1)
         db.session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=stale))
         db.session.commit()
-        assert job_runner.reap(queue(app).enqueue) == ([job_id], [])
+        assert job_runner.reap(queue(app)) == ([job_id], [])
     assert job_row(app, job_id).status == "queued"
     run_queued(app)                                    # the second run completes it (attempt 2)
     with app.app_context():
@@ -226,6 +226,28 @@ def test_a_run_that_lost_its_claim_writes_nothing(app, client, server, owner, co
     assert (row.status, row.attempt) == ("completed", 2) and image_sets(app) == 1
 
 
+def test_a_queued_job_whose_message_was_lost_is_sent_again_and_runs_once(app, client, server, owner, collection):
+    """A worker killed after taking the message but before claiming the job, or a queue store that lost its
+    data: the job is still queued, with no message; the reaper sends it again once the lease has passed."""
+    waiting = accepted(post_import(client, owner, collection, server.url("v2-fixture01-minimal.json")))
+    lost = accepted(post_import(client, owner, collection, server.url("v2-harvard-art-299843.json")))
+    with app.app_context():
+        jobs = queue(app)
+        assert jobs.waiting() == {int(waiting["id"]), int(lost["id"])}
+        assert job_runner.reap(jobs) == ([], [])            # both still young: nothing to do
+        jobs.huey.flush()                                  # every message is lost ...
+        jobs.enqueue(int(waiting["id"]))                    # ... but one was sent again meanwhile
+        old = utcnow() - timedelta(seconds=app.config["JOB_LEASE"] + 1)
+        db.session.execute(update(Job).values(heartbeat_at=old))
+        db.session.commit()
+        assert job_runner.reap(jobs) == ([int(lost["id"])], [])
+        assert job_runner.reap(jobs) == ([], [])            # sent once: its time was renewed
+        assert jobs.waiting() == {int(waiting["id"]), int(lost["id"])}
+    assert run_queued(app) == 2
+    assert [job_row(app, job["id"]).status for job in (waiting, lost)] == ["completed", "completed"]
+    assert image_sets(app) == 2
+
+
 def test_a_job_whose_worker_is_lost_too_often_fails(app, client, server, owner, collection, monkeypatch):
     monkeypatch.setitem(app.config, "JOB_MAX_ATTEMPTS", 1)
     job = accepted(post_import(client, owner, collection, server.url("v2-fixture01-minimal.json")))
@@ -233,7 +255,7 @@ def test_a_job_whose_worker_is_lost_too_often_fails(app, client, server, owner, 
         job_runner.claim(int(job["id"]))
         db.session.execute(update(Job).values(heartbeat_at=utcnow() - timedelta(hours=1)))
         db.session.commit()
-        assert job_runner.reap(queue(app).enqueue) == ([], [int(job["id"])])
+        assert job_runner.reap(queue(app)) == ([], [int(job["id"])])
     attributes = client.get(f"/api/jobs/{job['id']}", headers=owner.jsonapi()).get_json()["data"]["attributes"]
     assert attributes["status"] == "failed" and attributes["errors"][0]["code"] == "worker_lost"
     run_queued(app)                                    # the request's message finds the job finished

@@ -72,8 +72,8 @@ def prune():
 
 @jobs_cli.command("reap")
 def reap():
-    """Queue again (or fail) running jobs whose worker stopped sending heartbeats."""
-    requeued, failed = runner.reap(queue().enqueue)
+    """Queue again (or fail) running jobs whose worker stopped sending heartbeats; send again lost messages."""
+    requeued, failed = runner.reap(queue())
     click.echo(f"queued again: {requeued or '-'}; failed: {failed or '-'}")
 
 

@@ -38,18 +38,22 @@ class Queue:
         @huey.periodic_task(crontab(minute="*"), name="jobs_upkeep")
         def upkeep():
             with app.app_context():
-                runner.reap(self.enqueue)
+                runner.reap(self)
                 runner.prune()
 
         @huey.on_startup(name="reap_on_start")
         def reap_on_start():
             with app.app_context():
-                runner.reap(self.enqueue)
+                runner.reap(self)
 
         self.run_job = run_job
 
     def enqueue(self, job_id):
         self.run_job(job_id)
+
+    def waiting(self):
+        """The ids of the jobs with a message still in the queue."""
+        return {task.args[0] for task in self.huey.pending() if task.name == "run_job" and task.args}
 
     def run_pending(self):
         """Run every queued message in this process (what a worker does, one by one); returns how many."""

@@ -6,7 +6,8 @@ writes, after checking that it still holds the current attempt. So:
 
 - a worker killed mid-run leaves nothing half-written (its transaction never committed) and a heartbeat
   that stops; ``reap`` queues the job again once the heartbeat is older than ``JOB_LEASE`` (or marks it
-  failed after ``JOB_MAX_ATTEMPTS`` runs): a job is never left ``running`` for good;
+  failed after ``JOB_MAX_ATTEMPTS`` runs): a job is never left ``running`` for good, nor ``queued`` once
+  its message is lost (a queued job's heartbeat is the time its message was last sent);
 - a job is applied once: a second run of the same attempt (a message delivered twice), or a late run
   whose job was already taken over, finds the attempt changed or the job finished and writes nothing.
 """
@@ -15,7 +16,7 @@ import threading
 from datetime import timedelta
 
 from flask import current_app, g
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from app.auth import Caller, aware
@@ -183,13 +184,17 @@ def worker_lost():
                     code="worker_lost").jsonapi()
 
 
-def reap(enqueue):
-    """Jobs whose worker is gone (heartbeat older than the lease): queued again through ``enqueue(id)``,
-    or failed after JOB_MAX_ATTEMPTS runs. Returns (requeued ids, failed ids)."""
+def reap(jobs_queue):
+    """Jobs whose worker is gone (heartbeat older than the lease): queued again through
+    ``jobs_queue.enqueue(id)``, or failed after JOB_MAX_ATTEMPTS runs; and queued jobs whose message is
+    gone (a worker killed between taking the message and claiming the job, a queue store that lost its
+    data): sent again. Returns (ids queued or sent again, failed ids)."""
     g.immediate_writes = True
     limit = utcnow() - _lease()
     stale = db.session.execute(select(Job.id, Job.attempt).where(
         Job.status == RUNNING, Job.heartbeat_at < limit)).all()
+    unsent = db.session.execute(select(Job.id).where(
+        Job.status == QUEUED, func.coalesce(Job.heartbeat_at, Job.created_at) < limit)).scalars().all()
     db.session.rollback()
     requeued, failed = [], []
     for job_id, attempt in stale:
@@ -199,16 +204,31 @@ def reap(enqueue):
             db.session.rollback()
             continue
         if attempt < current_app.config["JOB_MAX_ATTEMPTS"]:
-            job.status = QUEUED
+            job.status, job.heartbeat_at = QUEUED, utcnow()
             db.session.commit()
             requeued.append(job_id)
-            enqueue(job_id)
+            jobs_queue.enqueue(job_id)
         else:
             _record_failure(job, [worker_lost()])
             db.session.commit()
             failed.append(job_id)
+    if unsent:
+        # a message still waiting is left alone; one taken meanwhile makes a second message, which finds
+        # the job claimed and does nothing
+        waiting = jobs_queue.waiting()
+        for job_id in unsent:
+            if job_id in waiting:
+                continue
+            job = _lock(job_id)
+            if job is None or job.status != QUEUED:
+                db.session.rollback()
+                continue
+            job.heartbeat_at = utcnow()
+            db.session.commit()
+            requeued.append(job_id)
+            jobs_queue.enqueue(job_id)
     if requeued or failed:
-        log.warning("jobs of lost workers: queued again %s, failed %s", requeued, failed)
+        log.warning("jobs of lost workers or messages: queued again %s, failed %s", requeued, failed)
     return requeued, failed
 
 
