@@ -17,8 +17,8 @@ The middle page's cursor is made here the way the server makes one (``app.engine
 secret) from the row at that position; the last page by cursor is ``page[before]=``. Each row shows the
 small and the big relation's time and their ratio; the target is ratio ≤ 1.5 for every cursor page and
 for the first numbered page (deep numbered pages are shown as they are). With ``--before-root`` the same
-numbered-page requests are then served by that checkout's code (the main branch) on the same data with
-this branch's list indexes dropped (its schema), side by side in the table.
+numbered-page requests are then served by that checkout's code (the main branch) on the same data with the
+schema downgraded to that checkout's head migration, side by side in the table.
 """
 import argparse
 import os
@@ -241,9 +241,14 @@ def main(argv=None):
             after = run(server, requests, token, args.repeat)
         before = {}
         if args.before_root:
+            from alembic.script import ScriptDirectory
             from flask_migrate import downgrade
+            # the schema that checkout's code expects: its own head migration
+            head = ScriptDirectory(os.path.join(os.path.abspath(args.before_root), "migrations")).get_current_head()
             with app.app_context():
-                downgrade(revision="0006_names")
+                downgrade(revision=head)
+                from app.extensions import db
+                db.engine.dispose()
             with Server(target, root=os.path.abspath(args.before_root), app_spec="wsgi:app", env=env) as server:
                 before = run(server, requests, token, args.repeat, modes=("number",))
     print(f"page size {SIZE}, median of {args.repeat} warm requests, ms; ratio = {n:,} members / 10 members; "

@@ -25,9 +25,16 @@ COUNTED = {
     "set_version_items": ("version_id",),
 }
 
-# frozen copy of app/models/list_indexes.py's FILTERED at this revision: table → {equality filter column:
-# the sortable columns}
-FILTERED = {}
+# frozen copy of app/models/list_indexes.py's FILTERED (with each table's sortable columns) at this revision:
+# table → {equality-filtered column: the sortable columns}
+FILTERED = {
+    "annotations": {column: ("created_at", "updated_at") for column in ("image_set_id", "image_id", "creator_id")},
+    "collection_roles": {column: ("created_at", "updated_at") for column in ("collection_id", "user_id")},
+    "image_sets": {"collection_id": ("name", "created_at", "updated_at")},
+    "set_versions": {"set_id": ("created_at", "updated_at")},
+    "publishes": {"set_id": ("created_at", "updated_at")},
+    "set_permissions": {"set_id": ("created_at", "updated_at", "principal")},
+}
 
 
 def _counted():
