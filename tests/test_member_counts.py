@@ -4,7 +4,6 @@ import json
 import os
 import tempfile
 
-import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete, func, insert, inspect, select, text
 
@@ -245,27 +244,41 @@ def test_an_image_sets_images_count_for_a_caller_who_sees_them_through_the_set(a
     assert response.get_json()["meta"]["images"]["count"] == 0
 
 
-def test_the_migration_backfills_existing_links(tmp_path):
-    path = os.path.join(tempfile.mkdtemp(prefix="hyperapi-backfill-"), "backfill.sqlite3")
-    url = os.environ.get("TEST_DATABASE_URL") or "sqlite:///" + path
-    if url.startswith("postgresql"):
-        pytest.skip("the shared test database is migrated already; the SQLite run checks the backfill")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+def _fresh_database_url():
+    """A database of its own: a new SQLite file, or a new PostgreSQL database beside the test one."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="hyperapi-backfill-"), "backfill.sqlite3")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_backfill"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def test_the_migration_backfills_existing_links():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _fresh_database_url()})
+    now = "'2026-01-01 00:00:00+00'"
     with app.app_context():
         upgrade(revision="0010_annotations")
-        db.session.execute(text("INSERT INTO users (id, login, display_name, email, admin, password_hash, created_at, "
-                                "updated_at, lock_version) VALUES (1, 'a', 'A', 'a@x', 0, '', '2026-01-01', "
-                                "'2026-01-01', 1)"))
+        db.session.execute(text(f"INSERT INTO users (id, login, display_name, email, admin, password_hash, "
+                                f"created_at, updated_at, lock_version) VALUES (1, 'a', 'A', 'a@x', false, '', "
+                                f"{now}, {now}, 1)"))
         for cid in (1, 2):
-            db.session.execute(text("INSERT INTO collections (id, name, display_name, description, private, favorite, "
-                                    "owner_user_id, created_at, updated_at, lock_version) VALUES (:i, 'c', 'C', '', 0, "
-                                    "0, 1, '2026-01-01', '2026-01-01', 1)"), {"i": cid})
+            db.session.execute(text(f"INSERT INTO collections (id, name, display_name, description, private, "
+                                    f"favorite, owner_user_id, created_at, updated_at, lock_version) VALUES (:i, 'c', "
+                                    f"'C', '', false, false, 1, {now}, {now}, 1)"), {"i": cid})
         for sid in range(1, 6):
-            db.session.execute(text("INSERT INTO subjects (id, locations, metadata, owner_user_id, created_at, "
-                                    "updated_at, lock_version) VALUES (:i, '[]', '{}', 1, '2026-01-01', '2026-01-01', "
-                                    "1)"), {"i": sid})
-        pairs = [(1, s) for s in range(1, 6)] + [(2, 3)]
-        for cid, sid in pairs:
+            db.session.execute(text(f"INSERT INTO subjects (id, locations, metadata, owner_user_id, created_at, "
+                                    f"updated_at, lock_version) VALUES (:i, '[]', '{{}}', 1, {now}, {now}, 1)"),
+                               {"i": sid})
+        for cid, sid in [(1, s) for s in range(1, 6)] + [(2, 3)]:
             db.session.execute(text("INSERT INTO collection_subjects (collection_id, subject_id) VALUES (:c, :s)"),
                                {"c": cid, "s": sid})
         db.session.commit()
@@ -274,6 +287,8 @@ def test_the_migration_backfills_existing_links(tmp_path):
         found = dict(db.session.execute(select(MemberCount.parent_id, MemberCount.members)
                                         .where(MemberCount.relation == "collection_subjects.collection_id")).all())
         assert found == {1: 5, 2: 1}
-        db.session.execute(delete(Collection).where(Collection.id == 1))
+        db.session.execute(delete(Collection).where(Collection.id == 1))   # the triggers run from then on
         db.session.commit()
-        assert db.session.scalar(select(func.count()).select_from(MemberCount)) == 1
+        assert db.session.execute(select(MemberCount.parent_id, MemberCount.members)).all() == [(2, 1)]
+        db.session.remove()
+        db.engine.dispose()

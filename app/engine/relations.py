@@ -5,7 +5,7 @@ declaration in ``resources/`` only says which columns hold it.
 """
 from importlib import import_module
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, cast, delete, func, insert, or_, select
 
 from app.engine.filters import Members, id_number
 from app.engine.registry import RESOURCES
@@ -86,7 +86,8 @@ class Relation:
     def counted_total(self, parents):
         """One row: the number of link rows of the parents ``parents(column)`` selects, read from the member
         counters (an index lookup whatever the size, and as exact as a count: see the model)."""
-        return select(func.coalesce(func.sum(MemberCount.members), 0)).where(
+        # PostgreSQL's sum of a bigint is a numeric: cast back, so the total is an int on both databases
+        return select(cast(func.coalesce(func.sum(MemberCount.members), 0), MemberCount.members.type)).where(
             MemberCount.relation == self.counter, parents(MemberCount.parent_id)
         ).execution_options(count_source=COUNTER)
 
