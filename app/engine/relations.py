@@ -5,7 +5,7 @@ declaration in ``resources/`` only says which columns hold it.
 """
 from importlib import import_module
 
-from sqlalchemy import and_, cast, delete, func, insert, or_, select
+from sqlalchemy import and_, bindparam, cast, delete, func, insert, or_, select
 
 from app.engine.filters import Members, id_number
 from app.engine.registry import RESOURCES
@@ -34,6 +34,28 @@ def _insert(table, skip_existing=False):
     if skip_existing and db.engine.dialect.name in ("postgresql", "sqlite"):
         return import_module(f"sqlalchemy.dialects.{db.engine.dialect.name}").insert(table).on_conflict_do_nothing()
     return insert(table)
+
+
+def insert_links(table, rows, skip_existing=False):
+    """Insert link rows (dicts with the same keys) in one statement, whatever their number.
+
+    On PostgreSQL the rows go as one array per column into ``INSERT … SELECT … FROM unnest(…)``: the member
+    counters' statement trigger then runs once, not once per row as the driver's executemany would make it
+    (20,000 rows: 0.2 s against 5.9 s). SQLite's counters are row triggers, cheap per row: executemany.
+    """
+    if not rows:
+        return
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(_insert(table, skip_existing), rows)
+        return
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    keys = list(rows[0])
+    arrays = [cast(bindparam(f"rows_{n}", [row[key] for row in rows]), ARRAY(table.c[key].type))
+              for n, key in enumerate(keys)]
+    source = func.unnest(*arrays).table_valued(*keys).render_derived()
+    statement = _insert(table, skip_existing).from_select(keys, select(*(source.c[key] for key in keys)))
+    db.session.execute(statement)
 
 
 class Relation:
@@ -234,11 +256,8 @@ class ToMany(Relation):
 
     def add(self, parent_id, ids, skip_existing=False):
         """Insert link rows (see ``_insert`` for ``skip_existing``)."""
-        if ids:
-            db.session.execute(
-                _insert(self.parent_column.table, skip_existing),
-                [{self.parent_column.key: parent_id, self.member_column.key: i} for i in ids],
-            )
+        insert_links(self.parent_column.table,
+                     [{self.parent_column.key: parent_id, self.member_column.key: i} for i in ids], skip_existing)
 
     def remove(self, parent_id, ids):
         if ids:
@@ -360,7 +379,7 @@ class PolymorphicToMany(ToMany):
             row[self.by_type[type_name].key] = id_
             row[self.parent_column.key] = parent_id
             rows.append(row)
-        db.session.execute(_insert(self.parent_column.table, skip_existing), rows)
+        insert_links(self.parent_column.table, rows, skip_existing)
 
     def remove(self, parent_id, members):
         if members:
