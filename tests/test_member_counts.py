@@ -46,6 +46,10 @@ def counter(app, key, parent):
     return counters(app).get((key, int(parent)), 0)
 
 
+def subjects_of(app, cid):
+    return counter(app, "collection_subjects.collection_id", cid)
+
+
 def link(client, person, cid, *sids):
     response = client.post(f"/api/collections/{cid}/links/subjects", headers=person.panoptes(),
                            data=json.dumps({"subjects": [str(s) for s in sids]}), content_type=JSONAPI)
@@ -150,7 +154,7 @@ def test_cascades_deleting_a_subject_in_two_collections_and_a_collection(app, cl
     link(client, alice, c2, s2, s1)
     response = client.delete(f"/api/subjects/{s1}", headers=alice.jsonapi())
     assert response.status_code == 204, response.get_data(as_text=True)
-    assert (counter(app, "collection_subjects.collection_id", c1), counter(app, "collection_subjects.collection_id", c2)) == (2, 1)
+    assert (subjects_of(app, c1), subjects_of(app, c2)) == (2, 1)
     response = client.delete(f"/api/collections/{c1}", headers=alice.jsonapi())
     assert response.status_code == 204
     assert ("collection_subjects.collection_id", int(c1)) not in counters(app)
@@ -173,7 +177,7 @@ def test_moving_link_rows_to_another_parent(app, client, people):
                            .values(collection_id=int(c2)))
         db.session.execute(CollectionSubject.__table__.update().values(subject_id=CollectionSubject.subject_id))
         db.session.commit()
-    assert (counter(app, "collection_subjects.collection_id", c1), counter(app, "collection_subjects.collection_id", c2)) == (1, 1)
+    assert (subjects_of(app, c1), subjects_of(app, c2)) == (1, 1)
     assert_exact(app)
 
 
@@ -200,7 +204,7 @@ def test_meta_says_where_the_count_was_read(app, client, people):
     link(client, alice, cid, *sids)
     meta = subjects_meta(client, cid)
     assert (meta["count"], meta["count_source"], meta["page_count"]) == (3, "counter", 2)
-    meta = subjects_meta(client, cid, "&filter[owner]=nobody")   # another filter narrows the list: counted over the rows
+    meta = subjects_meta(client, cid, "&filter[owner]=nobody")   # another filter narrows the list: its rows count
     assert (meta["count"], meta["count_source"]) == (0, "rows")
     meta = subjects_meta(client, cid, "&page[after]=")   # a cursor page has no count
     assert (meta["count"], meta["count_source"]) == (None, None)

@@ -321,7 +321,8 @@ def page_info(result, ctx):
         if ctx.dialect.absolute_links:
             href = ctx.root + href
         return {"page": 1, "page_size": query.page_size, "count": len(result.rows), "count_source": ROWS,
-                "include": query.include_names(), "page_count": 1, "previous_page": None, "next_page": None, "first_href": href,
+                "include": query.include_names(), "page_count": 1, "previous_page": None, "next_page": None,
+                "first_href": href,
                 "previous_href": None, "next_href": None, "last_href": href}
     if result.cursor is not None:
         # no page numbers and no count: the count would read every matching row (docs/decisions.md)
