@@ -98,6 +98,7 @@ def seed_collections(n_collections, subjects_each, user_ids, group_ids, chunk=20
 
     Returns the collection ids in order. The first subject of every other collection is its default.
     """
+    from app.engine.relations import insert_links
     from app.extensions import db
     from app.models import Collection, CollectionSubject, Subject
 
@@ -126,9 +127,8 @@ def seed_collections(n_collections, subjects_each, user_ids, group_ids, chunk=20
         # Subject ids are consecutive on a fresh SQLite table, but read them back to be sure.
         ids = db.session.scalars(select(table_s.c.id).where(table_s.c.id > start).order_by(table_s.c.id)).all()
         for offset in range(0, len(ids), chunk):
-            db.session.execute(insert(table_cs), [
-                {"collection_id": cid, "subject_id": sid} for sid in ids[offset:offset + chunk]
-            ])
+            # one statement per chunk on PostgreSQL too, so the member counters' trigger runs once per chunk
+            insert_links(table_cs, [{"collection_id": cid, "subject_id": sid} for sid in ids[offset:offset + chunk]])
         first_subject[cid] = ids[0] if ids else None
     for c_pos, cid in enumerate(collection_ids):
         if c_pos % 2 == 0 and first_subject[cid] is not None:

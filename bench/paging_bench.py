@@ -17,8 +17,8 @@ The middle page's cursor is made here the way the server makes one (``app.engine
 secret) from the row at that position; the last page by cursor is ``page[before]=``. Each row shows the
 small and the big relation's time and their ratio; the target is ratio ≤ 1.5 for every cursor page and
 for the first numbered page (deep numbered pages are shown as they are). With ``--before-root`` the same
-numbered-page requests are then served by that checkout's code (the main branch) on the same data with
-this branch's list indexes dropped (its schema), side by side in the table.
+numbered-page requests are then served by that checkout's code (the main branch) on the same data with the
+schema downgraded to that checkout's head migration, side by side in the table.
 """
 import argparse
 import os
@@ -42,6 +42,7 @@ SUBJECT_SORTS = ["", "created_at", "-created_at", "updated_at", "-updated_at", "
 def seed(app, n):
     """Returns {family: (small id, big id)}, the owner's token, and the ids the URLs need."""
     from app.auth import issue_token
+    from app.engine.relations import insert_links  # one statement per chunk: the counters' trigger runs once
     from app.extensions import db
     from app.models import Image, ImageSet, ImageSetImage, Layer, SetItem, User
 
@@ -65,8 +66,8 @@ def seed(app, n):
                     for k in range(offset, min(count, offset + 20000))])
             image_ids = db.session.scalars(select(Image.id).where(Image.id > start).order_by(Image.id)).all()
             for offset in range(0, len(image_ids), 20000):
-                db.session.execute(insert(ImageSetImage), [{"image_set_id": set_id, "image_id": i}
-                                                           for i in image_ids[offset:offset + 20000]])
+                insert_links(ImageSetImage.__table__, [{"image_set_id": set_id, "image_id": i}
+                                                       for i in image_ids[offset:offset + 20000]])
             sets.append(set_id)
         ids["image_sets"] = tuple(sets)
         user = db.session.get(User, owner)
@@ -90,8 +91,8 @@ def seed(app, n):
                      **_stamps(k)} for k in range(offset, min(count, offset + 20000))])
             layer_ids = db.session.scalars(select(Layer.id).where(Layer.id > start).order_by(Layer.id)).all()
             for offset in range(0, len(layer_ids), 20000):
-                db.session.execute(insert(SetItem), [{"set_id": set_id, "layer_id": i, "table_id": None,
-                                                      "document_id": None} for i in layer_ids[offset:offset + 20000]])
+                insert_links(SetItem.__table__, [{"set_id": set_id, "layer_id": i, "table_id": None,
+                                                  "document_id": None} for i in layer_ids[offset:offset + 20000]])
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE"))
@@ -241,9 +242,14 @@ def main(argv=None):
             after = run(server, requests, token, args.repeat)
         before = {}
         if args.before_root:
+            from alembic.script import ScriptDirectory
             from flask_migrate import downgrade
+            # the schema that checkout's code expects: its own head migration
+            head = ScriptDirectory(os.path.join(os.path.abspath(args.before_root), "migrations")).get_current_head()
             with app.app_context():
-                downgrade(revision="0006_names")
+                downgrade(revision=head)
+                from app.extensions import db
+                db.engine.dispose()
             with Server(target, root=os.path.abspath(args.before_root), app_spec="wsgi:app", env=env) as server:
                 before = run(server, requests, token, args.repeat, modes=("number",))
     print(f"page size {SIZE}, median of {args.repeat} warm requests, ms; ratio = {n:,} members / 10 members; "

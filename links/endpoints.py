@@ -18,6 +18,7 @@ from app.engine.http import (
     context, dialect, no_content, parse_query, respond, respond_result, require_caller, show_response,
 )
 from app.engine.registry import RESOURCES
+from app.engine.relations import count_source
 from app.engine.routes import Route, add_route
 from app.operations import ADD, DROP, REPLACE, Operation, Precondition, Processor
 
@@ -46,8 +47,8 @@ class RelationViews:
         if relation.many:
             target = RESOURCES[relation.types[0]]
             query = parse_query(target)
-            clause, order, join = relation.related_clause(id)
-            result = fetch_list(target, query, caller, dialect(), where=[clause], default_order=order, join=join)
+            where, order, members = relation.related_clause(id)
+            result = fetch_list(target, query, caller, dialect(), where=where, default_order=order, members=members)
             return respond_result(result)
         link = relation.linkage(row, resource.index)
         target = RESOURCES[link[0] if link else relation.types[0]]
@@ -82,14 +83,15 @@ class RelationViews:
         query = parse_query(target)
         self._paging_only(query)
         if relation.polymorphic:
-            total, ids, page = relation.page(id, caller, query)
+            total, ids, page, source = relation.page(id, caller, query)
         else:
-            clause, order, join = relation.related_clause(id)
-            rows, count, keys = list_statements(target, query, caller, where=[clause], default_order=order,
-                                                join=join, columns=[target.table.c.id])
+            where, order, members = relation.related_clause(id)
+            rows, count, keys = list_statements(target, query, caller, where=where, default_order=order,
+                                                members=members, columns=[target.table.c.id])
             rows, total, page = cursors.paginate(rows, count, keys, query)
-            ids = [row[0] for row in rows]
-        paging = page_info(Result(target, ids, None, query, many=True, total=total, cursor=page), ctx)
+            ids, source = [row[0] for row in rows], count_source(count)
+        paging = page_info(Result(target, ids, None, query, many=True, total=total, cursor=page,
+                                  count_source=source), ctx)
         doc = linkage_document(relation, url, ids, ctx, paging=paging, cursor_paged=page is not None)
         return respond(doc, profiles=(cursors.PROFILE,) if page is not None else ())
 

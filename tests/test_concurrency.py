@@ -42,6 +42,12 @@ def make_subjects(env, owner, count):
     return ids
 
 
+def counter_of(env, collection_id):
+    """The collection's member counter (app/models/member_counts.py); 0 when it has no row."""
+    return env.scalar("SELECT COALESCE(SUM(members), 0) FROM member_counts WHERE relation = "
+                      "'collection_subjects.collection_id' AND parent_id = :c", c=collection_id)
+
+
 def version_of(env, table, id_):
     return env.scalar(f"SELECT lock_version FROM {table} WHERE id = :id", id=id_)
 
@@ -81,6 +87,7 @@ class PanoptesLinkAdds(Scenario):
             if outcome.status == 400:
                 assert "already in" in outcome.body["errors"][0]["message"], outcome.body
         assert links_of(env, self.collection) == {s: 1 for s in self.subjects}
+        assert counter_of(env, self.collection) == self.SUBJECTS
         # every acknowledged add gave the collection a new version; none was lost
         assert version_of(env, "collections", self.collection) == self.version + statuses(outcomes)[200]
 
@@ -107,6 +114,7 @@ class JsonApiLinkAdds(Scenario):
     def verify(self, env, outcomes):
         assert statuses(outcomes) == {204: len(outcomes)}
         assert links_of(env, self.collection) == {s: 1 for s in self.subjects}
+        assert counter_of(env, self.collection) == self.SUBJECTS
 
 
 def _patch(owner, collection, description, if_match=None, label=""):
@@ -266,6 +274,38 @@ class Deletes(Scenario):
         assert env.scalar("SELECT COUNT(*) FROM collections WHERE id = :c", c=self.collection) == 0
         assert links_of(env, self.collection) == {}
         assert env.scalar("SELECT COUNT(*) FROM subjects") == 3
+
+
+class CascadingDeletes(Scenario):
+    """12 subjects, each in the same 4 collections (linked in turns, so their link rows name the collections
+    in different orders), deleted at once: all 204, and the cascades' counter changes neither deadlock nor
+    lose a decrement."""
+
+    name = "cascading deletes"
+    SUBJECTS, COLLECTIONS = 12, 4
+
+    def prepare(self, env):
+        owner = env.people.user("alice")
+        self.collections = [make_collection(env, owner, f"Cascade {n}") for n in range(self.COLLECTIONS)]
+        self.subjects = make_subjects(env, owner, self.SUBJECTS + 1)
+        for turn in range(self.COLLECTIONS):
+            order = self.collections[turn:] + self.collections[:turn]
+            for collection in reversed(order) if turn % 2 else order:
+                chunk = self.subjects[turn::self.COLLECTIONS]
+                env.post(owner, f"/api/collections/{collection}/links/subjects",
+                         {"subjects": [str(s) for s in chunk]}, panoptes=True)
+        kept = self.subjects[-1]
+        for collection in self.collections:
+            if kept not in links_of(env, collection):
+                env.post(owner, f"/api/collections/{collection}/links/subjects", {"subjects": [str(kept)]},
+                         panoptes=True)
+        return [Call("DELETE", f"/api/subjects/{s}", owner.jsonapi()) for s in self.subjects[:-1]]
+
+    def verify(self, env, outcomes):
+        assert statuses(outcomes) == {204: self.SUBJECTS}
+        for collection in self.collections:
+            assert links_of(env, collection) == {self.subjects[-1]: 1}
+            assert counter_of(env, collection) == 1
 
 
 # -- image sets family ------------------------------------------------------------------------------
@@ -463,7 +503,8 @@ class SetPublishes(Scenario):
 
 
 SCENARIOS = [PanoptesLinkAdds, JsonApiLinkAdds, PatchesWithOneETag, PatchesMixed, Creates, UniqueGroupNames,
-             UniqueCollectionRoles, Deletes, ImageSetCreates, ImageSetLinkAdds, SetDraftCreates, SetPublishes]
+             UniqueCollectionRoles, Deletes, CascadingDeletes, ImageSetCreates, ImageSetLinkAdds, SetDraftCreates,
+             SetPublishes]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name.replace(" ", "-"))

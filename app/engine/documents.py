@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from app.engine.registry import RESOURCES
-from app.engine.relations import PolymorphicToOne, ToOne
+from app.engine.relations import ROWS, PolymorphicToOne, ToOne
 from app.engine.link_templates import jsonapi_link_templates, panoptes_links
 
 JSONAPI_VERSION = {"version": "1.1"}
@@ -320,14 +320,16 @@ def page_info(result, ctx):
         href = result.resource.row_path(result.rows[0]) if result.rows else ctx.path
         if ctx.dialect.absolute_links:
             href = ctx.root + href
-        return {"page": 1, "page_size": query.page_size, "count": len(result.rows), "include": query.include_names(),
-                "page_count": 1, "previous_page": None, "next_page": None, "first_href": href,
+        return {"page": 1, "page_size": query.page_size, "count": len(result.rows), "count_source": ROWS,
+                "include": query.include_names(), "page_count": 1, "previous_page": None, "next_page": None,
+                "first_href": href,
                 "previous_href": None, "next_href": None, "last_href": href}
     if result.cursor is not None:
         # no page numbers and no count: the count would read every matching row (docs/decisions.md)
         before, after = result.cursor.links(query)
         return {
-            "page": None, "page_size": query.page_size, "count": None, "include": query.include_names(),
+            "page": None, "page_size": query.page_size, "count": None, "count_source": None,
+            "include": query.include_names(),
             "page_count": None, "previous_page": None, "next_page": None,
             "first_href": page_href(ctx, query, cursor=("page[after]", "")),
             "previous_href": None if before is None else page_href(ctx, query, cursor=("page[before]", before)),
@@ -342,6 +344,7 @@ def page_info(result, ctx):
         "page": page,
         "page_size": size,
         "count": total,
+        "count_source": result.count_source,
         "include": query.include_names(),
         "page_count": page_count,
         "previous_page": previous_page,

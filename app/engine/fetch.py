@@ -12,6 +12,7 @@ from sqlalchemy import and_, exists, func, literal, select
 from app.engine import cursors
 from app.engine.errors import ApiError
 from app.engine.registry import RESOURCES
+from app.engine.relations import ROWS, count_source
 from app.extensions import db
 
 
@@ -44,6 +45,7 @@ class Result:
     mixed: list = None     # primary data of several types: [(type, row), …] (a polymorphic relation's members)
     key: str = None        # the name paging meta goes under, when not the resource's type
     cursor: object = None  # a cursors.CursorPage when the list is paged by cursor (``total`` is then None)
+    count_source: str = ROWS  # where ``total`` was read (relations.COUNTER or ROWS)
 
     @property
     def meta_key(self):
@@ -69,46 +71,48 @@ def order_by(resource, query, default=None):
     return result
 
 
-def list_statements(resource, query, caller, *, where=(), default_order=None, join=None, columns=None):
-    """(rows, count, order keys) of a list: the statements before paging; ``join`` (table, on) narrows it to
-    a relation's members.
+def list_statements(resource, query, caller, *, where=(), default_order=None, members=None, columns=None):
+    """(rows, count, order keys) of a list: the statements before paging; ``members`` (a filters.Members)
+    narrows it to one parent's members, joined through the link table in the relation's order.
 
     A list filtered to one parent's members (``/subjects?collection_id=5``) becomes such a join too, its
     id order read from the link table's member column (the same values) so that the (parent, member)
-    index gives the order. Where every member is visible and nothing else narrows the list, the count
-    reads the link table alone: its foreign key guarantees each row's member.
+    index gives the order. Where the caller sees every member of the parents it sees, the target's scope
+    is left out; where nothing else narrows the list either, the count is the parent's link rows (their
+    foreign key guarantees each row's member), read from the member counters where they are kept.
     """
     filters = dict(query.filters)
-    member_id = links = None    # links: (link table, its condition) when the list is one parent's members
+    member_id = join = None
     keys = cursors.order_keys(order_by(resource, query, default_order))
-    if join is not None:
-        links = (join[0], where)
+    if members is not None:
+        join, where = (members.link, members.member_id == resource.table.c.id), [*where, members.condition]
     else:
         for name, values in filters.items():
             found = getattr(resource.filters[name], "join", None)
             found = found(values, caller) if found else None
             if found is not None:
-                link, member_id, condition = found
+                members = found
                 del filters[name]
-                links = (link, [condition])
-                if any(column is not resource.table.c.id for column, _d in keys) and _dense(link, condition):
+                if any(column is not resource.table.c.id for column, _d in keys) and _dense(found):
                     # Sorted, and many members: walk the target's (sort key, id) index and probe the link
                     # table's (parent, member) index for each row, instead of sorting every member.
-                    where = [*where, exists().where(condition, member_id == resource.table.c.id)]
-                    member_id = None
+                    where = [*where, exists().where(found.condition, found.member_id == resource.table.c.id)]
                 else:
-                    join, where = (link, member_id == resource.table.c.id), [*where, condition]
+                    member_id = found.member_id
+                    join, where = (found.link, member_id == resource.table.c.id), [*where, found.condition]
                 break
-    scope = scope_clauses(resource, caller)
+    everyone = members is not None and members.relation.members_visible(caller)
+    scope = [] if everyone else scope_clauses(resource, caller)
     others = [*scope, *(resource.filters[name].clause(values, caller) for name, values in filters.items())]
     clauses = [*others, *where]
     source = resource.table if join is None else resource.table.join(*join)
     rows = select(*(columns or resource.columns)).select_from(source)
     if clauses:
         rows = rows.where(and_(*clauses))
-    if links is not None and not others:
-        count = select(func.count()).select_from(links[0])
-        count = count.where(and_(*links[1])) if links[1] else count
+    if members is not None and not others and members.relation.counter is not None:
+        count = members.relation.counted_total(members.parents)
+    elif members is not None and not others:
+        count = select(func.count()).select_from(members.link).where(members.condition)
     else:
         count = select(func.count()).select_from(source)
         count = count.where(and_(*clauses)) if clauses else count
@@ -121,21 +125,21 @@ def list_statements(resource, query, caller, *, where=(), default_order=None, jo
 DENSE_MEMBERS = 1000
 
 
-def _dense(link, condition):
+def _dense(members):
     """Whether one parent has at least DENSE_MEMBERS members (one statement reading at most that many index
     entries, run for every sorted member list so the statement count stays fixed)."""
-    head = select(literal(1)).select_from(link).where(condition).limit(DENSE_MEMBERS).subquery()
+    head = select(literal(1)).select_from(members.link).where(members.condition).limit(DENSE_MEMBERS).subquery()
     return db.session.execute(select(func.count()).select_from(head)).scalar_one() >= DENSE_MEMBERS
 
 
-def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None, join=None):
+def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None, members=None):
     """A page of ``resource`` (by number or by cursor) with everything its document needs."""
     rows, count, keys = list_statements(resource, query, caller, where=where, default_order=default_order,
-                                        join=join)
+                                        members=members)
     rows, total, page = cursors.paginate(rows, count, keys, query)
     store = Store()
     complete(store, resource, rows, query, caller, dialect)
-    return Result(resource, rows, store, query, many=True, total=total, cursor=page)
+    return Result(resource, rows, store, query, many=True, total=total, cursor=page, count_source=count_source(count))
 
 
 def fetch_row(resource, id_, caller):
@@ -212,7 +216,7 @@ def complete_groups(store, groups, query, caller, dialect):
 
 def fetch_members(relation, parent_id, query, caller, dialect):
     """A page of a polymorphic to-many relation's members, in the relation's order."""
-    total, pairs, page = relation.page(parent_id, caller, query)
+    total, pairs, page, source = relation.page(parent_id, caller, query)
     store = Store()
     groups = []
     for type_name in relation.types:
@@ -222,7 +226,7 @@ def fetch_members(relation, parent_id, query, caller, dialect):
     complete_groups(store, groups, query, caller, dialect)
     mixed = [(t, store.row(t, i)) for t, i in pairs if store.row(t, i) is not None]
     return Result(RESOURCES[relation.types[0]], [row for _t, row in mixed], store, query, many=True, total=total,
-                  mixed=mixed, key=relation.link_type, cursor=page)
+                  mixed=mixed, key=relation.link_type, cursor=page, count_source=source)
 
 
 def _hidden_relations(resource, query):

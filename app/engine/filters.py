@@ -81,15 +81,18 @@ class MemberOf(Filter):
     def __init__(self, relation):
         self.relation = relation
 
-    def _visible_parents(self, values, caller):
+    def _visible_parents(self, values, caller, column=None):
+        """The parents among ``values`` the caller may see, as a condition on ``column`` (default: the link
+        table's parent column)."""
         from sqlalchemy import select
 
         rel = self.relation
         parent = rel.resource
-        visible_parents = rel.parent_column.in_(values)
+        column = rel.parent_column if column is None else column
+        visible_parents = column.in_(values)
         scope = parent.policy.scope(caller, parent)
         if scope is not None:
-            visible_parents = visible_parents & rel.parent_column.in_(select(parent.table.c.id).where(scope))
+            visible_parents = visible_parents & column.in_(select(parent.table.c.id).where(scope))
         return visible_parents
 
     def clause(self, values, caller):
@@ -103,10 +106,28 @@ class MemberOf(Filter):
         return target.table.c.id.in_(select(rel.member_column).where(visible_parents))
 
     def join(self, values, caller):
-        """(link table, member column, condition on the link table) listing one parent's members by a join,
-        or None. With one parent, a link row is one member (the pair is unique), so the list walks the link
-        table's (parent, member) index in member order instead of collecting every member id first."""
+        """A ``Members`` listing one parent's members by a join, or None. With one parent, a link row is one
+        member (the pair is unique), so the list walks the link table's (parent, member) index in member
+        order instead of collecting every member id first."""
         rel = self.relation
         if not rel.link_table or len(values) != 1:
             return None
-        return rel.member_column.table, rel.member_column, self._visible_parents(values, caller)
+        return Members(rel, self._visible_parents(values, caller),
+                       lambda column: self._visible_parents(values, caller, column))
+
+
+class Members:
+    """One parent's members as a list of the target type reads them: ``relation``, the ``condition`` on its
+    link table naming the parent (and only if the caller sees it), and ``parents(column)``, the same
+    condition on another parent id column (the member counters')."""
+
+    def __init__(self, relation, condition, parents):
+        self.relation, self.condition, self.parents = relation, condition, parents
+
+    @property
+    def link(self):
+        return self.relation.parent_column.table
+
+    @property
+    def member_id(self):
+        return self.relation.member_column

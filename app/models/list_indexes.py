@@ -1,6 +1,9 @@
 """The indexes behind every list order: for each sortable column, one index per direction, each ending in
 the id tie-breaker (which always ascends), so a page, numbered or by cursor, is read along an index
-instead of sorting the table. ``tests/test_list_indexes.py`` checks every declared sort has both."""
+instead of sorting the table; and for each equality filter on an id column of the listed table (a parent
+of a nested list, ``collection_id``, ``set_id``, ``image_id`` …), the same pair led by that column, so a
+filtered and sorted list walks one index too. ``tests/test_list_indexes.py`` checks every declared sort and
+filter has them."""
 from sqlalchemy import Index
 
 from app.extensions import db
@@ -27,8 +30,21 @@ SORTED = {
 }
 
 
-def index_names(table, column):
-    return f"ix_{table}_{column}_id", f"ix_{table}_{column}_desc_id"
+# table → its equality-filtered id columns (the resource declarations' ``Equals(…, "id")`` filters and the
+# parent columns of nested lists); a model made later names its own in ``__filtered__``.
+FILTERED = {
+    "annotations": ("image_set_id", "image_id", "creator_id"),
+    "collection_roles": ("collection_id", "user_id"),
+    "image_sets": ("collection_id",),
+    "set_versions": ("set_id",),
+    "publishes": ("set_id",),
+    "set_permissions": ("set_id",),
+}
+
+
+def index_names(table, column, filtered=None):
+    lead = f"{filtered}_{column}" if filtered else column
+    return f"ix_{table}_{lead}_id", f"ix_{table}_{lead}_desc_id"
 
 
 def sorted_tables():
@@ -40,14 +56,26 @@ def sorted_tables():
     return found
 
 
+def filtered_tables():
+    found = dict(FILTERED)
+    for mapper in db.Model.registry.mappers:
+        columns = getattr(mapper.class_, "__filtered__", None)
+        if columns:
+            found[mapper.local_table.name] = tuple(columns)
+    return found
+
+
 def declare():
+    filtered = filtered_tables()
     for name, columns in sorted_tables().items():
         table = db.metadata.tables[name]
-        for column in columns:
-            up, down = index_names(name, column)
-            if up not in {i.name for i in table.indexes}:
-                Index(up, table.c[column], table.c.id)
-                Index(down, table.c[column].desc(), table.c.id)
+        for lead in (None, *filtered.get(name, ())):
+            before = () if lead is None else (table.c[lead],)
+            for column in columns:
+                up, down = index_names(name, column, lead)
+                if up not in {i.name for i in table.indexes}:
+                    Index(up, *before, table.c[column], table.c.id)
+                    Index(down, *before, table.c[column].desc(), table.c.id)
 
 
 declare()

@@ -83,6 +83,11 @@ class Policy:
     def scope(self, caller, resource):
         return None
 
+    def sees_members_of(self, relation):
+        """Whether ``scope`` lets every caller see each member of ``relation`` (of this type) whose parent it
+        sees, so that a visible parent's link rows are exactly its visible members."""
+        return False
+
     def actions(self, caller, obj):
         return ALL if caller.admin else READ
 

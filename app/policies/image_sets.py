@@ -86,6 +86,10 @@ class ImageSetPolicy(RulePolicy):
 class ImagePolicy(Policy):
     """Images are seen by their creator and by whoever may see an image set holding them."""
 
+    def sees_members_of(self, relation):
+        # an image set's images: the set is one the caller sees, so each is in a visible set
+        return relation.member_column is ImageSetImage.__table__.c.image_id
+
     def scope(self, caller, resource):
         if caller.admin:
             return None

@@ -6,6 +6,7 @@ Memory holds one manifest's rows.
 """
 from sqlalchemy import func, insert, select, text
 
+from app.engine.relations import insert_links
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.image_sets import Image, ImageSet, ImageSetImage
@@ -53,7 +54,7 @@ def store_manifest(manifest, collection_id, creator_id, progress=None):
             progress(1)
     if images:
         db.session.execute(insert(Image.__table__), images)
-        db.session.execute(insert(ImageSetImage.__table__), places)
+        insert_links(ImageSetImage.__table__, places)
     return image_set.id
 
 

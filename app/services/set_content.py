@@ -4,8 +4,9 @@ A set row and its ``set_items`` hold a copy of the version the set shows: its pu
 its draft while it was never published. Every move goes through the state machine in
 ``set_versions``; the caller holds the set's row lock and commits (or rolls everything back).
 """
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
+from app.engine.relations import insert_links
 from app.extensions import db
 from app.models.sets import CONTENT_FIELDS, Set, SetItem, SetVersion, SetVersionItem
 from app.services import set_versions as machine
@@ -21,7 +22,7 @@ def _copy_items(source, source_key, source_id, target, target_key, target_id):
     ).all()
     db.session.execute(delete(dst).where(dst.c[target_key] == target_id))
     if rows:
-        db.session.execute(insert(dst), [{target_key: target_id, **dict(zip(ITEM_COLUMNS, r))} for r in rows])
+        insert_links(dst, [{target_key: target_id, **dict(zip(ITEM_COLUMNS, r))} for r in rows])
 
 
 def _copy_content(source, target):
