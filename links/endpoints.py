@@ -85,9 +85,9 @@ class RelationViews:
             total, ids, page = relation.page(id, caller, query)
         else:
             clause, order, join = relation.related_clause(id)
-            rows, count, keys = list_statements(target, query, caller, where=[clause], default_order=order,
-                                                join=join, columns=[target.table.c.id])
-            rows, total, page = cursors.paginate(rows, count, keys, query)
+            rows, count, keys, twins = list_statements(target, query, caller, where=[clause], default_order=order,
+                                                       join=join, columns=[target.table.c.id])
+            rows, total, page = cursors.paginate(rows, count, keys, query, twins)
             ids = [row[0] for row in rows]
         paging = page_info(Result(target, ids, None, query, many=True, total=total, cursor=page), ctx)
         doc = linkage_document(relation, url, ids, ctx, paging=paging, cursor_paged=page is not None)
