@@ -5,8 +5,7 @@ declaration in ``resources/`` only says which columns hold it.
 """
 from importlib import import_module
 
-from sqlalchemy import and_, cast, delete, func, insert, null, or_, select, union_all
-from sqlalchemy.sql import operators
+from sqlalchemy import and_, delete, func, insert, or_, select
 
 from app.engine.filters import id_number
 from app.engine.registry import RESOURCES
@@ -27,32 +26,6 @@ def _insert(table, skip_existing=False):
     if skip_existing and db.engine.dialect.name in ("postgresql", "sqlite"):
         return import_module(f"sqlalchemy.dialects.{db.engine.dialect.name}").insert(table).on_conflict_do_nothing()
     return insert(table)
-
-
-def _counts_and_members(parent, parent_ids, members, order, limit, narrow):
-    """{parent: ([member values, in order], count)} of a page's to-many linkage in one statement: a row
-    (parent, count) per parent with members and rows (parent, NULL, *members) of the parents with at most
-    ``limit`` members. The member rows join
-    the counts on the parent and test the count there, so a parent with 100,000 members costs its index
-    count and no member row. ``narrow(select)`` adds the visibility conditions to both parts."""
-    descending = getattr(order, "modifier", None) is operators.desc_op   # an order given as ``column.desc()``
-    order = order.element if descending else order
-    counts = narrow(select(parent.label("p"), func.count().label("n")).where(parent.in_(list(parent_ids)))
-                    ).group_by(parent).cte("linkage_counts")
-    blanks = [cast(null(), c.type).label(f"m{i}") for i, c in enumerate(members)]
-    head = select(counts.c.p, counts.c.n, *blanks, cast(null(), order.type).label("o"))
-    body = narrow(select(parent.label("p"), cast(null(), counts.c.n.type).label("n"),
-                         *(c.label(f"m{i}") for i, c in enumerate(members)), order.label("o"))
-                  .join(counts, counts.c.p == parent).where(counts.c.n <= limit))
-    both = union_all(head, body)
-    counted, listed = {}, {}
-    by = both.selected_columns.o
-    for p, n, *rest in db.session.execute(both.order_by(both.selected_columns.p, by.desc() if descending else by)):
-        if n is not None:
-            counted[p] = n
-        else:
-            listed.setdefault(p, []).append(rest[:-1])
-    return {p: (listed.get(p, []), n) for p, n in counted.items()}
 
 
 class Relation:
@@ -192,15 +165,26 @@ class ToMany(Relation):
         return query.where(scope)
 
     def linkage(self, parent_ids, limit, caller):
-        """{parent id: ([member ids in order], total)}, in one statement whatever the page.
+        """{parent id: ([member ids in order], total)}, in two statements whatever the page.
 
         Ids are listed only for parents with at most ``limit`` visible members; for larger ones the
         list stays empty (documents then give the count and links, never a cut list), so a parent
         with 100,000 members costs an index count, not a sort.
         """
-        found = _counts_and_members(self.parent_column, parent_ids, [self.member_column], self.order_column, limit,
-                                    lambda query: self._visible(query, caller))
-        return {p: ([m for (m,) in members], n) for p, (members, n) in found.items()}
+        parent, member = self.parent_column, self.member_column
+        counts = db.session.execute(
+            self._visible(select(parent, func.count()).where(parent.in_(list(parent_ids))), caller)
+            .group_by(parent)
+        ).all()
+        result = {p: ([], n) for p, n in counts}
+        small = [p for p, n in counts if n <= limit]
+        rows = db.session.execute(
+            self._visible(select(parent, member).where(parent.in_(small)), caller)
+            .order_by(parent, self.order_column)
+        )
+        for p, m in rows:
+            result[p][0].append(m)
+        return result
 
     def related_clause(self, parent_id):
         """(condition, ordering, join) listing this relation's members of one parent on the target table."""
@@ -284,10 +268,19 @@ class PolymorphicToMany(ToMany):
         return None
 
     def linkage(self, parent_ids, limit, caller):
-        visible = self._visible(caller)
-        found = _counts_and_members(self.parent_column, parent_ids, list(self.by_type.values()), self.order_column,
-                                    limit, lambda query: query.where(visible))
-        return {p: ([self._pair(values) for values in members], n) for p, (members, n) in found.items()}
+        parent, visible = self.parent_column, self._visible(caller)
+        counts = db.session.execute(
+            select(parent, func.count()).where(parent.in_(list(parent_ids)), visible).group_by(parent)
+        ).all()
+        result = {p: ([], n) for p, n in counts}
+        small = [p for p, n in counts if n <= limit]
+        rows = db.session.execute(
+            select(parent, *self.by_type.values()).where(parent.in_(small), visible)
+            .order_by(parent, self.order_column)
+        )
+        for p, *values in rows:
+            result[p][0].append(self._pair(values))
+        return result
 
     def page(self, parent_id, caller, query):
         """(total, [(type, id), …], CursorPage) of one parent's visible members, in order (by number or by
