@@ -106,7 +106,7 @@ def collections():
                 "default_subject": _rel(url, "default_subject",
                                         None if r[10] is None else {"type": "subjects", "id": str(r[10])}),
             },
-            "links": {"self": url},
+            "links": {"self": url, "iiif_collection": f"{root}/iiif/collections/{cid}"},
         })
 
     included = []
@@ -165,6 +165,7 @@ def _templates(root):
             "owner": {"href": root + "/collections/{collections.id}/owner", "type": "owners"},
             "subjects": {"href": root + "/subjects?collection_id={collections.id}", "type": "subjects"},
             "default_subject": {"href": root + "/collections/{collections.id}/default_subject", "type": "subjects"},
+            "iiif_collection": {"href": root + "/iiif/collections/{collections.id}", "type": "iiif_collections"},
         },
         "users": {"user_groups": {"href": root + "/user_groups?user_id={users.id}", "type": "user_groups"}},
         "user_groups": {"users": {"href": root + "/users?user_group_id={user_groups.id}", "type": "users"}},

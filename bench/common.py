@@ -159,7 +159,9 @@ class Server:
         self.proc = subprocess.Popen(
             [gunicorn, "--bind", "127.0.0.1:0", "--workers", str(self.workers), "--worker-class", "sync",
              "--log-level", "info", "--chdir", self.root, self.app_spec],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            # started in the checkout too: gunicorn puts its starting directory first on sys.path (and reads
+            # gunicorn.conf.py there), so from another checkout it would serve that one's code
+            cwd=self.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
         deadline = time.monotonic() + 30
         booted = 0

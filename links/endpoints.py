@@ -86,9 +86,9 @@ class RelationViews:
             total, ids, page, source = relation.page(id, caller, query)
         else:
             where, order, members = relation.related_clause(id)
-            rows, count, keys = list_statements(target, query, caller, where=where, default_order=order,
-                                                members=members, columns=[target.table.c.id])
-            rows, total, page = cursors.paginate(rows, count, keys, query)
+            rows, count, keys, twins = list_statements(target, query, caller, where=where, default_order=order,
+                                                       members=members, columns=[target.table.c.id])
+            rows, total, page = cursors.paginate(rows, count, keys, query, twins)
             ids, source = [row[0] for row in rows], count_source(count)
         paging = page_info(Result(target, ids, None, query, many=True, total=total, cursor=page,
                                   count_source=source), ctx)

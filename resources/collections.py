@@ -6,7 +6,7 @@ from sqlalchemy import and_, false, func, or_, select, update
 from app.engine.errors import ApiError
 from app.engine.filters import Custom, Equals
 from app.engine.relations import ToMany, ToOne
-from app.engine.resource import Resource
+from app.engine.resource import Resource, SqlAttribute
 from app.extensions import db
 from app.models import Collection, CollectionRole, CollectionSubject, Subject
 from app.policies import OwnedPolicy
@@ -29,18 +29,16 @@ def first_location_url(locations):
     return None
 
 
-def default_subject_src(ids, caller):
-    """The default subject's first location, else the first linked subject's; one statement a page."""
+def default_subject_locations():
+    """The default subject's locations, else the first linked subject's, as a column of the collection's row
+    (its first location is the ``default_subject_src``). Correlated to ``collections`` alone, so that a list
+    joined to the link table (``?subject_id=``) still reads the collection's own first link."""
     first_linked = (
-        select(CS.subject_id).where(CS.collection_id == Collection.id).order_by(CS.id).limit(1).scalar_subquery()
+        select(CS.subject_id).where(CS.collection_id == Collection.id).order_by(CS.id).limit(1)
+        .correlate(Collection).scalar_subquery()
     )
-    source = func.coalesce(Collection.default_subject_id, first_linked)
-    rows = db.session.execute(
-        select(Collection.id, Subject.locations)
-        .join(Subject, Subject.id == source)
-        .where(Collection.id.in_(ids))
-    )
-    return {cid: first_location_url(locations) for cid, locations in rows}
+    return (select(Subject.locations).where(Subject.id == func.coalesce(Collection.default_subject_id, first_linked))
+            .correlate(Collection).scalar_subquery())
 
 
 def collection_slug():
@@ -78,7 +76,8 @@ class Collections(Resource):
         "slug": Custom(slug_filter),
     }
     sorts = ("display_name", "created_at", "updated_at")
-    computed = {"default_subject_src": default_subject_src, "policies": collection_policies,
+    computed = {"default_subject_src": SqlAttribute(default_subject_locations(), first_location_url),
+                "policies": collection_policies,
                 "slug": collection_slug()}
 
     def prepare(self, write):

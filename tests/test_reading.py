@@ -719,6 +719,19 @@ def _expand(template, resource, type_name):
     return re.sub(r"\{([^}]+)\}", value, template)
 
 
+def test_default_subject_src_in_lists_narrowed_to_a_subject(client, world):
+    """The first linked subject's location, also where the list is joined to the link table (?subject_id=)."""
+    alice = world["alice"]
+    mixed = make_collection(client, alice, "Mixed", subjects=[world["s1"], world["s3"]])
+    bare = make_collection(client, alice, "Bare")
+    doc = ok(get(client, f"/api/collections?subject_id={world['s3']}&sort=display_name", alice))
+    src = {item["id"]: item["attributes"]["default_subject_src"] for item in doc["data"]}
+    assert src == {world["flowers"]: "https://img.example.org/2.jpg", mixed: "https://img.example.org/1.jpg",
+                   world["trees"]: "https://img.example.org/3.jpg"}
+    doc = ok(get(client, f"/api/collections/{bare}", alice, True))
+    assert doc["collections"][0]["default_subject_src"] is None
+
+
 def test_panoptes_show_document(client, world):
     alice = world["alice"]
     doc = ok(get(client, f"/api/collections/{world['flowers']}", alice, True))

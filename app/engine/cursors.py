@@ -154,8 +154,9 @@ def bad_width(parameter):
                     parameter=parameter)
 
 
-def paginate(rows, count, keys, query):
-    """(rows, total, CursorPage) of one page of the statement ``rows`` in the order ``keys``.
+def paginate(rows, count, keys, query, twins=()):
+    """(rows, total, CursorPage) of one page of the statement ``rows`` in the order ``keys``; ``twins``: other
+    key lists holding the same values on the same rows (a join's other side), bounded by a cursor as well.
 
     By number: ``count`` runs (the total), then the page at its offset (CursorPage None). By cursor:
     no count (total None) and one statement at any depth: ``size + 1`` rows from the cursor's position
@@ -174,7 +175,7 @@ def paginate(rows, count, keys, query):
         values = position.values
         if len(values) != len(keys):
             raise bad_width("page[before]" if backwards else "page[after]")
-        rows = rows.where(after(keys, values, backwards))
+        rows = rows.where(after(keys, values, backwards), *(after(twin, values, backwards) for twin in twins))
     width = len(keys)
     statement = rows.add_columns(*(column for column, _d in keys)).order_by(*ordering(keys, backwards))
     found = db.session.execute(statement.limit(query.page_size + 1)).all()

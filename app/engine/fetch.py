@@ -72,8 +72,8 @@ def order_by(resource, query, default=None):
 
 
 def list_statements(resource, query, caller, *, where=(), default_order=None, members=None, columns=None):
-    """(rows, count, order keys) of a list: the statements before paging; ``members`` (a filters.Members)
-    narrows it to one parent's members, joined through the link table in the relation's order.
+    """(rows, count, order keys, twin keys) of a list: the statements before paging; ``members`` (a
+    filters.Members) narrows it to one parent's members, joined through the link table in the relation's order.
 
     A list filtered to one parent's members (``/subjects?collection_id=5``) becomes such a join too, its
     id order read from the link table's member column (the same values) so that the (parent, member)
@@ -116,9 +116,14 @@ def list_statements(resource, query, caller, *, where=(), default_order=None, me
     else:
         count = select(func.count()).select_from(source)
         count = count.where(and_(*clauses)) if clauses else count
+    twins = ()
     if member_id is not None:
+        # A cursor bounds the member column the order reads and the target's id too: PostgreSQL does not
+        # carry an inequality across the join's equality, and would otherwise merge-join the target's whole
+        # primary key up to the cursor's position.
+        twins = (keys,)
         keys = [(member_id if column is resource.table.c.id else column, desc) for column, desc in keys]
-    return rows, count, keys
+    return rows, count, keys, twins
 
 
 # From this many members on, a sorted list of one parent's members walks the target's sort index.
@@ -134,9 +139,9 @@ def _dense(members):
 
 def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None, members=None):
     """A page of ``resource`` (by number or by cursor) with everything its document needs."""
-    rows, count, keys = list_statements(resource, query, caller, where=where, default_order=default_order,
-                                        members=members)
-    rows, total, page = cursors.paginate(rows, count, keys, query)
+    rows, count, keys, twins = list_statements(resource, query, caller, where=where, default_order=default_order,
+                                               members=members)
+    rows, total, page = cursors.paginate(rows, count, keys, query, twins)
     store = Store()
     complete(store, resource, rows, query, caller, dialect)
     return Result(resource, rows, store, query, many=True, total=total, cursor=page, count_source=count_source(count))

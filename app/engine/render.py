@@ -24,9 +24,11 @@ def _converter(field):
     return None
 
 
-def compile_attributes(resource, attributes, index):
+def compile_attributes(resource, attributes, index, converters=None):
+    """``converters``: attribute name → fn(column value), for computed attributes read as a SQL column."""
     lines = ["def render(row, computed):", "    return {"]
     namespace = {"iso_utc": iso_utc}
+    converters = converters or {}
     for name, field, column in attributes:
         if field.load_only:
             continue
@@ -35,6 +37,9 @@ def compile_attributes(resource, attributes, index):
             continue
         position = index[column.key]
         conv = _converter(field)
+        if name in converters:
+            conv = f"convert_{name}"
+            namespace[conv] = converters[name]
         if conv:
             lines.append(f"        {name!r}: None if row[{position}] is None else {conv}(row[{position}]),")
         else:

@@ -12,6 +12,21 @@ from app.engine.registry import RESOURCES
 from app.engine.render import compile_attributes
 
 
+class SqlAttribute:
+    """A computed attribute read as one column of every statement that reads its type, and turned into the
+    attribute's value by ``convert`` (when the SQL gives raw material, e.g. a JSON column to pick from)."""
+
+    def __init__(self, expression, convert=None):
+        self.expression = expression
+        self.convert = convert
+
+
+def _sql_attribute(value):
+    if isinstance(value, ColumnElement):
+        return SqlAttribute(value)
+    return value if isinstance(value, SqlAttribute) else None
+
+
 class Resource:
     type = None
     model = None
@@ -21,7 +36,8 @@ class Resource:
     filters = {}
     sorts = ()
     # attribute name → fn(ids, caller) → {id: value}, once per page; or a SQL expression on the type's row
-    # (a ``ColumnElement``), read as one more column of every statement that reads the type
+    # (a ``ColumnElement``, or a ``SqlAttribute`` with a converter), read as one more column of every
+    # statement that reads the type
     computed = {}
     path = None             # URL segment under /api (defaults to the type)
     trailing_slash = False  # self links end in "/" (the Sets family's style)
@@ -61,6 +77,7 @@ class Resource:
         schema_fields = self.schema_instance.fields
         self.relations = {name: rel for name, rel in self.relations.items()}
         self.attributes = []   # (name, marshmallow field, column or None)
+        converters = {}        # name → fn(column value) → attribute value, for SqlAttributes with one
         for name, field in schema_fields.items():
             if name == "id":
                 continue
@@ -72,8 +89,11 @@ class Resource:
                 continue
             source = field.attribute or name
             column = None
-            if isinstance(self.computed.get(name), ColumnElement):
-                column = self.computed[name].label(name)
+            sql = _sql_attribute(self.computed.get(name))
+            if sql is not None:
+                column = sql.expression.label(name)
+                if sql.convert is not None:
+                    converters[name] = sql.convert
             elif name not in self.computed and source in mapper.column_attrs:
                 column = mapper.column_attrs[source].columns[0]
             elif name not in self.computed and not field.load_only:
@@ -96,7 +116,7 @@ class Resource:
         columns = list(unique.values())
         self.columns = columns
         self.index = {c.key: i for i, c in enumerate(columns)}
-        self.render_attributes = compile_attributes(self, self.attributes, self.index)
+        self.render_attributes = compile_attributes(self, self.attributes, self.index, converters)
         self.sort_columns = {}
         for name in self.sorts:
             attr = next((c for n, _f, c in self.attributes if n == name and c is not None), None)
@@ -117,7 +137,7 @@ class Resource:
         self.to_one = [r for r in self.relations.values() if not r.many]
         self.to_many = [r for r in self.relations.values() if r.many]
         # the computed attributes read by a function per page (the others are columns)
-        self.page_computed = {n: fn for n, fn in self.computed.items() if not isinstance(fn, ColumnElement)}
+        self.page_computed = {n: fn for n, fn in self.computed.items() if _sql_attribute(fn) is None}
         self.compiled = True
 
     # -- nesting (see app/engine/nesting.py) --------------------------------------------------------
