@@ -7,10 +7,12 @@ CI's run is bounded: every operation gets API_FUZZ_EXAMPLES examples per phase (
 and fuzzing phases, and the coverage phase (schemathesis' boundary and schema-violating cases) runs over a
 sample of the operations, those whose path matches API_FUZZ_COVERAGE (35 operations: each kind of endpoint,
 body and relation). ``make fuzz-api`` runs the full sweep: all three phases over every operation, and with
-API_FUZZ_VALID=1 it also counts schema-valid requests the server rejects (``positive_data_acceptance``),
-printing them without failing, since some need ids that exist or a state (an If-Match that matches).
-A run past API_FUZZ_MAX_TIME seconds fails. Path ids are the seeded resources', so operations reach real
-rows rather than 404s. Every JSON:API answer also goes through the live server's schema and code checks.
+API_FUZZ_VALID=1 it also counts schema-valid requests the server rejects (``positive_data_acceptance``)
+beyond the refusals each operation's description gives a reason for (``x-refusals``: ids that must exist,
+states, the other dialect's methods), printing them and the operations that only ever got 401/403/404,
+without failing. A run past API_FUZZ_MAX_TIME seconds fails. Every path id is a seeded row's, owned by the
+user whose token the requests carry, so operations reach their handlers rather than a 404. Every JSON:API
+answer also goes through the live server's schema and code checks.
 """
 import json
 import os
@@ -181,7 +183,8 @@ def write_config(config, document, rows, doomed, token, accept):
                 # IIIF and Web Annotation answers, errors in the pass's dialect; atomic results in JSON:API
                 entry.append(f'headers = {{ Authorization = "Bearer {token}", '
                              f'Accept = {json.dumps(media[0] + ", " + accept + "; q=0.5")} }}')
-            refused = sorted({r["status"] for r in operation.get("x-refusals", ()) if r.get("dialect", dialect) == dialect})
+            refused = sorted({r["status"] for r in operation.get("x-refusals", ())
+                              if r.get("dialect", dialect) == dialect})
             if refused:
                 statuses = [*ACCEPTED_VALID, *map(str, refused)]
                 entry.append("checks.positive_data_acceptance.expected-statuses = " + json.dumps(statuses))

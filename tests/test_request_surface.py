@@ -136,7 +136,8 @@ def test_a_fieldset_with_an_empty_name_is_refused(client, value):
     assert client.get("/api/collections?fields[collections]=", headers={"Accept": JSONAPI}).status_code == 200
 
 
-@pytest.mark.parametrize("media", [f"{JSONAPI}; ext", f"{JSONAPI}; ext=", f'{JSONAPI}; ext=""', f'{JSONAPI}; ext=" "'])
+@pytest.mark.parametrize("media", [f"{JSONAPI}; ext", f"{JSONAPI}; ext=", f'{JSONAPI}; ext=""',
+                                   f'{JSONAPI}; ext=" "'])
 def test_an_ext_parameter_naming_no_extension_is_refused(client, people, media):
     alice = people.user("alice")
     body = '{"data": {"type": "collections", "attributes": {"display_name": "X"}}}'
@@ -152,7 +153,8 @@ def test_an_ext_parameter_naming_no_extension_is_refused(client, people, media):
 
 
 # the bare filter ("id") is a Panoptes-dialect parameter
-LISTS = [(key, panoptes) for key in ("filter[id]", "sort", "include", "filter[display_name]") for panoptes in (False, True)]
+LISTS = [(key, panoptes) for key in ("filter[id]", "sort", "include", "filter[display_name]")
+         for panoptes in (False, True)]
 
 
 @pytest.mark.parametrize("key,panoptes", [*LISTS, ("id", True)])

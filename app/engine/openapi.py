@@ -385,7 +385,7 @@ class Builder:
         for method, op in operations.items():
             if method == "get" and op["security"] == AUTHORISED:
                 op["security"] = READS_ANONYMOUSLY
-                op["description"] = READ_NOTE
+                op["description"] = READ_NOTE + (" " + op["description"] if op.get("description") else "")
         return operations
 
     def _op(self, summary, responses, params=(), body=None, tags=(), auth=True, op_id=None, refusals=()):
