@@ -70,6 +70,8 @@ def documented(answers, of=None, status=200, body=None, media=None, errors=None,
 
 def _list_of(names, prefix="", empty=False):
     """A pattern for a comma-separated list of ``names`` (each after an optional ``prefix``)."""
+    if not names:  # nothing to list: only the empty value ("," would be two empty items)
+        return "^$" if empty else "^(?!)$"
     one = prefix + "(" + "|".join(re.escape(n) for n in names) + ")"
     pattern = f"^{one}(,{one})*$"
     return f"^$|{pattern}" if empty else pattern
@@ -512,6 +514,8 @@ class Builder:
         else:
             responses[status] = {"description": doc, **self._answer([type_name], answers == "list")}
         params = self._query(RESOURCES[type_name], answers == "list") if method == "GET" else []
+        if method == "GET" and answers == "list":
+            states.append(CURSOR_STATE)
         params += self._jobs(info, responses)
         body = None
         if info.get("body") == "optional":
@@ -519,12 +523,15 @@ class Builder:
             body["content"][JSONAPI]["schema"] = {"oneOf": [{"type": "object", "maxProperties": 0},
                                                             _ref(f"{type_name}_create")]}
         elif info.get("body") == "list":
+            # each entry as a create of the type takes it: its required attributes
+            _output, inputs, required = self._attribute_schemas(RESOURCES[type_name])
+            attributes = {"type": "object", "properties": inputs, "required": required}
             body = self._body(
                 {"type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": {
-                    "type": "object", "properties": {"type": {"const": type_name},
-                                                     "attributes": {"type": "object"}}}}}},
+                    "type": "object", "required": ["type"] + (["attributes"] if required else []),
+                    "properties": {"type": {"const": type_name}, "attributes": attributes}}}}},
                 {"type": "object", "required": [type_name], "properties": {type_name: {
-                    "type": "array", "items": {"type": "object"}}}})
+                    "type": "array", "items": attributes}}})
         elif isinstance(info.get("body"), dict):
             fields = {"type": "object", "properties": info["body"], "required": sorted(info["body"])}
             body = self._body({"type": "object", "required": ["data"], "properties": {"data": {
