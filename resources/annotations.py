@@ -113,6 +113,7 @@ class Annotations(Resource):
     model = Annotation
     schema = AnnotationSchema
     policy = AnnotationPolicy()
+    create_needs = ("image",)  # an annotation is on an image (else 422)
     relations = {"image": ToOne(Annotation.image_id), "image_set": ToOne(Annotation.image_set_id),
                  "creator": ToOne(Annotation.creator_id)}
     filters = {"image_id": Equals(Annotation.image_id, "id"), "motivation": Equals(Annotation.motivation),

@@ -37,7 +37,13 @@ def negotiate():
 
 
 @api.route("/operations", methods=["POST"])
-@documented("atomic", errors=("400", "401", "403", "404", "406", "409", "413", "415", "422", "429", "503"))
+@documented("atomic", errors=("400", "401", "403", "404", "406", "409", "413", "415", "422", "429", "503"),
+            refusals=[("400", "An operation's data does not fit its op and target (an add needs a resource object, "
+                              "a relationship's operation its linkage), or its ref or href names no type, "
+                              "relationship or earlier lid of this request"),
+                      ("422", "An id names no row the caller may see, or the data is invalid for its type"),
+                      ("406", "Atomic operations are a JSON:API extension: an Accept of the Panoptes dialect "
+                              "gets none", "panoptes")])
 def atomic_operations():
     """JSON:API Atomic Operations: add, update and remove resources and relationships, all or nothing"""
     negotiate()

@@ -125,6 +125,7 @@ class CollectionRoles(Resource):
     model = CollectionRole
     schema = CollectionRoleSchema
     policy = CollectionRolePolicy()
+    create_needs = ("collection", "user")  # a role is one user's on one collection (else 422)
     relations = {
         "collection": ToOne(CollectionRole.collection_id),
         "user": ToOne(CollectionRole.user_id),

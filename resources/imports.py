@@ -85,7 +85,9 @@ def import_manifest_work(params, caller, run):
 
 @api.post("/collections/<resid:collection_id>/import/manifest")
 @documented("one", of="image_sets", status=201, body={"manifest": {"type": "string", "format": "uri"}},
-            asynchronous=True)
+            asynchronous=True, refusals=[("422", "The manifest URL could not be fetched (a host that does not "
+                                                 "resolve, refuses, or is not public), or what it holds is not a "
+                                                 "IIIF manifest the import reads")])
 def import_manifest(collection_id):
     caller = require_caller()
     image_sets = RESOURCES["image_sets"]

@@ -314,6 +314,8 @@ class SetVersions(Resource):
     parent = Parent("sets", SetVersion.set_id, "versions", flat="set_versions", lock=True)
     default_order = [SetVersion.id.desc()]
     create_body_optional = True  # POST …/versions/ opens a draft; a body, if any, edits it
+    write_refusals = {"405": "The version is no longer a draft: only a draft is edited or deleted",
+                      "409": "The version is being published, already deleted, or the set already has a draft"}
 
     def make(self, write):
         """A new draft, copied from the published content."""

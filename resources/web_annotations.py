@@ -296,7 +296,15 @@ def describe(spec, root):
                    {"name": "iris", "in": "query", "required": False, "schema": {"type": "string", "enum": ["0", "1"]}},
                    {"name": "page", "in": "query", "required": False, "schema": {"type": "string",
                                                                                "pattern": "^[0-9]{1,15}$"}}]
-    request_body = {"required": True, "content": {MEDIA_TYPE: {"schema": annotation}}}
+    # what the reader (``is_annotation``) needs before anything else: a type naming Annotation
+    kinds = {"enum": ["Annotation", "oa:Annotation"]}
+    annotation_in = {**annotation, "required": ["type"], "properties": {
+        "type": {"oneOf": [kinds, {"type": "array", "contains": kinds}]}}}
+    request_body = {"required": True, "content": {MEDIA_TYPE: {"schema": annotation_in}}}
+    refusals = [{"status": 422, "reason": "The annotation's target names no image of this image set, or its "
+                                          "body, motivation or selector is one the image set cannot hold"}]
+    stale = [{"status": 412, "reason": "If-Match is not the annotation's current ETag"},
+             {"status": 410, "reason": "The annotation was deleted"}]
     spec.tag({"name": "w3c", "description": "The W3C Web Annotation Protocol: a container per image set"})
     for resource in web_annotation_types():
         parent = resource.parent
@@ -307,17 +315,17 @@ def describe(spec, root):
                     "tags": ["w3c"], "security": READS_ANONYMOUSLY, "parameters": page_params,
                     "responses": answers(("200", "The container or page"), reads)},
             "post": {"summary": "Create an annotation in the container (201 with its Location)", "tags": ["w3c"],
-                     "security": [{"bearer": []}], "requestBody": request_body,
+                     "security": [{"bearer": []}], "requestBody": request_body, "x-refusals": refusals,
                      "responses": answers(("201", "Created"), ("405",) + writes, headers=etag)}})
         spec.path(path=base + "{id}", parameters=[*in_path, {"name": "id", "in": "path", "required": True,
                                                              "schema": ident}], operations={
             "get": {"summary": "One annotation", "tags": ["w3c"], "security": READS_ANONYMOUSLY,
                     "responses": answers(("200", "The annotation"), reads, headers=etag)},
             "put": {"summary": "Replace the annotation", "tags": ["w3c"], "security": [{"bearer": []}],
-                    "parameters": [if_match], "requestBody": request_body,
+                    "parameters": [if_match], "requestBody": request_body, "x-refusals": refusals + stale,
                     "responses": answers(("200", "Replaced"), writes, headers=etag)},
             "delete": {"summary": "Delete the annotation (its IRI answers 410 afterwards)", "tags": ["w3c"],
-                       "security": [{"bearer": []}], "parameters": [if_match],
+                       "security": [{"bearer": []}], "parameters": [if_match], "x-refusals": stale,
                        "responses": answers(("204", "Deleted"), writes, body=False)}})
 
 

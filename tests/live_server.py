@@ -8,6 +8,7 @@ has served a request (the session-scoped app has), so the check sits in WSGI mid
 sees exactly the bytes that go over the wire.
 """
 import io
+import json
 import threading
 
 import pytest
@@ -32,6 +33,19 @@ class Exchange:
 
     def __repr__(self):
         return f"<{self.method} {self.raw_uri} -> {self.status}>"
+
+
+def error_code(status, body):
+    """The ``code`` of an error answer's first error, or its ``message`` in the Panoptes form (None for other
+    answers)."""
+    if status < 400:
+        return None
+    try:
+        errors = json.loads(body).get("errors")
+        first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+        return first.get("code") or first.get("message")
+    except (ValueError, AttributeError):
+        return None
 
 
 class ValidatingMiddleware:
@@ -64,6 +78,7 @@ class ValidatingMiddleware:
             if hasattr(iterable, "close"):
                 iterable.close()
         exchange = Exchange(environ, request_body, seen.get("status", "500 UNKNOWN"), seen.get("headers", []))
+        exchange.error_code = error_code(exchange.status, body)
         try:
             check_response(exchange.status, exchange.headers.get("content-type"), body,
                            exchange.headers.get("location"), query=environ.get("QUERY_STRING", ""))

@@ -152,3 +152,49 @@ def test_the_token_endpoint_is_described_and_the_explorer_can_use_it(client, peo
     assert response.status_code == 200, response.get_json()
     token = response.get_json()["access_token"]
     assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_filter_parameters_describe_their_items(client, people, description):
+    names = {p["name"]: p for p in description["paths"]["/api/collections"]["get"]["parameters"]}
+    ids, text = names["filter[id]"]["schema"]["pattern"], names["filter[display_name]"]["schema"]["pattern"]
+    assert re.fullmatch(ids, "1,23") and re.fullmatch(ids, " 1 , 2")
+    assert not any(re.fullmatch(ids, v) for v in ("1,,2", "1,", "a", "0"))
+    assert re.fullmatch(text, "Flowers,Trees") and not re.fullmatch(text, "Flowers,,Trees")
+    assert names["id"]["x-dialect"] == "panoptes" and "x-dialect" not in names["display_name"]
+    # what the patterns refuse, the server refuses, and what they take, it takes
+    alice = people.user("alice")
+    cid = create_collection(client, alice, "Flowers")
+    for value, status in ((f"{cid},{cid}", 200), (f"{cid},,{cid}", 400), ("a", 400)):
+        assert client.get(f"/api/collections?filter[id]={value}", headers=alice.jsonapi()).status_code == status
+
+
+def test_refusals_of_well_formed_requests_are_described(description):
+    paths = description["paths"]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            for refusal in operation.get("x-refusals", ()):
+                assert str(refusal["status"]) in operation["responses"], (method, path, refusal)
+                assert refusal["reason"] and refusal.get("dialect", "jsonapi") in ("jsonapi", "panoptes")
+                if "description" in operation and path.startswith("/api"):
+                    assert f"{refusal['status']} (" in operation["description"]
+
+    def refused(path, method, dialect="jsonapi"):
+        return {r["status"] for r in paths[path][method].get("x-refusals", ())
+                if r.get("dialect", dialect) == dialect}
+
+    assert 405 in refused("/api/collections/{id}/links/default_subject", "delete")
+    assert 405 not in refused("/api/collections/{id}/relationships/subjects", "delete")
+    assert 405 in refused("/api/collections/{id}/links/default_subject", "post")
+    assert 405 not in refused("/api/collections/{id}/links/default_subject", "post", "panoptes")
+    assert {412, 422} <= refused("/api/collections/{id}", "patch")
+    assert 428 in refused("/api/collections/{id}", "put", "panoptes")
+    assert 428 not in refused("/api/collections/{id}", "put")
+    assert 405 in refused("/api/sets/{set_id}/versions/{id}", "patch")
+    assert 405 not in refused("/api/sets/{id}", "patch")
+    assert 400 in refused("/api/collections", "get") and not refused("/api/collections/{id}", "get")
+    # a create names the relationships it needs
+    roles = description["components"]["schemas"]["collection_roles_create"]["properties"]["data"]
+    assert "relationships" in roles["required"]
+    assert roles["properties"]["relationships"]["required"] == ["collection", "user"]

@@ -134,3 +134,63 @@ def test_a_fieldset_with_an_empty_name_is_refused(client, value):
     assert response.status_code == 400
     assert response.get_json()["errors"][0]["source"] == {"parameter": "fields[collections]"}
     assert client.get("/api/collections?fields[collections]=", headers={"Accept": JSONAPI}).status_code == 200
+
+
+@pytest.mark.parametrize("media", [f"{JSONAPI}; ext", f"{JSONAPI}; ext=", f'{JSONAPI}; ext=""',
+                                   f'{JSONAPI}; ext=" "'])
+def test_an_ext_parameter_naming_no_extension_is_refused(client, people, media):
+    alice = people.user("alice")
+    body = '{"data": {"type": "collections", "attributes": {"display_name": "X"}}}'
+    response = client.post("/api/collections", data=body, content_type=media, headers=alice.jsonapi())
+    assert response.status_code == 415, response.get_data(as_text=True)
+    error = response.get_json()["errors"][0]
+    assert error["source"] == {"header": "Content-Type"} and "names no extension" in error["detail"]
+    response = client.get("/api/collections", headers={"Accept": media})
+    assert response.status_code == 406 and response.get_json()["errors"][0]["source"] == {"header": "Accept"}
+    # beside an instance without parameters the server answers that one, as for an unknown extension
+    assert client.get("/api/collections", headers={"Accept": f"{media}, {JSONAPI}"}).status_code == 200
+    assert client.get("/api/collections", headers=alice.jsonapi()).get_json()["data"] == []  # nothing created
+
+
+# the bare filter ("id") is a Panoptes-dialect parameter
+LISTS = [(key, panoptes) for key in ("filter[id]", "sort", "include", "filter[display_name]")
+         for panoptes in (False, True)]
+
+
+@pytest.mark.parametrize("key,panoptes", [*LISTS, ("id", True)])
+@pytest.mark.parametrize("value", ["1,,2", "1,", ",1", ","])
+def test_a_list_parameter_with_an_empty_item_is_a_400_naming_it(client, people, key, value, panoptes):
+    alice = people.user("alice")
+    create_collection(client, alice, "Flowers")
+    value = {"sort": value.replace("1", "id"), "include": value.replace("1", "owner")}.get(key, value)
+    response = client.get(f"/api/collections?{key}={value}", headers=alice.panoptes() if panoptes else alice.jsonapi())
+    assert response.status_code == 400, response.get_data(as_text=True)
+    if panoptes:
+        assert key in error_of(response, panoptes=True)
+    else:
+        error = response.get_json()["errors"][0]
+        assert error["source"] == {"parameter": key} and "empty item" in error["detail"]
+
+
+def test_list_parameters_without_empty_items_still_work(client, people):
+    alice = people.user("alice")
+    cid = create_collection(client, alice, "Flowers")
+    for query in ("filter[id]=%s,%s" % (cid, cid), "filter[id]= %s , %s" % (cid, cid), "sort=id,-id", "include=",
+                  "sort=", "include=owner"):
+        response = client.get(f"/api/collections?{query}", headers=alice.jsonapi())
+        assert response.status_code == 200, (query, response.get_json())
+        assert [r["id"] for r in response.get_json()["data"]] == [cid]
+
+
+def test_more_than_one_space_after_bearer_is_read_as_rfc_6750_allows(client, people):
+    # credentials = "Bearer" 1*SP b64token (RFC 6750 §2.1): one space or more
+    alice = people.user("alice")
+    for header in (f"Bearer {alice.token}", f"Bearer  {alice.token}", f"bearer   {alice.token}"):
+        response = client.get("/api/me", headers={"Accept": JSONAPI, "Authorization": header})
+        assert response.status_code == 200 and response.get_json()["data"]["id"] == str(alice.id)
+    for header in ("Bearer", "Bearer ", f"Bearer\t{alice.token}", f"Bearer {alice.token} x", f"Token {alice.token}"):
+        response = client.get("/api/me", headers={"Accept": JSONAPI, "Authorization": header})
+        assert response.status_code == 401, header
+        assert response.get_json()["errors"][0]["code"] == "invalid_token"
+        response = client.get("/api/me", headers={"Accept": PANOPTES, "Authorization": header})
+        assert response.status_code == 401 and "message" in response.get_json()["errors"][0]

@@ -46,8 +46,10 @@ def split_header(value):
 
 
 def _unsupported_ext(params):
+    """Whether an ``ext`` parameter is there and names anything but the extensions this server has: an ``ext``
+    naming none (``; ext`` or ``ext=""``) is malformed, so it is refused like an unknown one."""
     ext = params.get("ext")
-    return ext is not None and any(uri not in KNOWN_EXTENSIONS for uri in ext.split())
+    return ext is not None and (not ext.split() or any(uri not in KNOWN_EXTENSIONS for uri in ext.split()))
 
 
 def choose_dialect(accept, panoptes_enabled=True):
@@ -99,8 +101,10 @@ def check_content_type(content_type, panoptes_enabled=True):
         if panoptes_enabled and params == {"version": "1"}:
             return
         if _unsupported_ext(params):
-            raise ApiError(415, f"The extension '{params['ext']}' is not supported by this server.",
-                           code="unsupported_extension", header="Content-Type")
+            detail = (f"The extension '{params['ext']}' is not supported by this server." if params["ext"].strip()
+                      else "The ext parameter names no extension: give the URIs of the extensions used, or "
+                           "leave the parameter out.")
+            raise ApiError(415, detail, code="unsupported_extension", header="Content-Type")
     raise ApiError(415, f"Content-Type '{content_type}' is not supported: send application/vnd.api+json "
                    "(parameters ext or profile only) or application/json.",
                    code="unsupported_media_type", header="Content-Type")

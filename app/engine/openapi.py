@@ -12,6 +12,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow_jsonapi.fields import Relationship
 
 from app.engine.cursors import PROFILE as CURSOR_PROFILE
+from app.engine.filters import parse_bool, parse_id, parse_text
 from app.engine.negotiation import ATOMIC_CT, JSONAPI, PANOPTES_CT as PANOPTES
 from app.engine.registry import RESOURCES
 from app.engine.routes import route_of
@@ -35,20 +36,33 @@ WRITE_ERRORS = tuple(ERROR_STATUSES)
 # fn(spec, root) for paths outside /api that describe themselves (the W3C Web Annotation Protocol)
 DESCRIBED_ELSEWHERE = []
 ID_PATTERN = "^[1-9][0-9]{0,17}$"
+# Refusals a well-formed request may still get, since they depend on rows and states a schema cannot name.
+# Each operation lists its own in ``x-refusals`` (status, reason, and the dialect when only one refuses) and
+# says them in its description.
+IF_MATCH_STALE = ("412", "If-Match is given and is not the resource's current ETag")
+IF_MATCH_MISSING = ("428", "The Panoptes dialect needs If-Match here")
+TO_ONE_METHOD = ("405", "A to-one relationship is set with PATCH; POST and DELETE on it are refused")
+TO_ONE_POST = ("405", "In the JSON:API dialect a to-one relationship is set with PATCH (POST …/links/<rel> "
+                      "sets it in the Panoptes dialect only)")
+CURSOR_STATE = ("400", "page[after]/page[before] is not a cursor from this list's links, or comes with "
+                        "page/page[number] or the other cursor")
+ID_MUST_EXIST = ("422", "An identifier in the body names no row the caller may see")
 
 
 def documented(answers, of=None, status=200, body=None, media=None, errors=None, auth=True, asynchronous=False,
-               see_other=False):
+               see_other=False, refusals=()):
     """Describe a view the engine does not generate: ``answers`` "list", "one" or "none" (resources of ``of``,
     by default the declaration's type), "document" (an object in either dialect) or "file" (a body of one of
     the ``media`` types); ``body`` None, "optional" (a resource document or nothing), "list" (a list of
     resources) or the properties of the one attribute object it takes; ``errors`` the error statuses, when
     not the usual ones; ``auth`` False for views that never look at the caller; ``asynchronous``: long work
-    that answers 202 with a job under ``Prefer: respond-async``; ``see_other``: a 303 to a job's result."""
+    that answers 202 with a job under ``Prefer: respond-async``; ``see_other``: a 303 to a job's result;
+    ``refusals`` (status, reason) pairs: what a well-formed request is still refused for (``x-refusals``)."""
 
     def mark(fn):
         fn.openapi = {"answers": answers, "of": of, "status": status, "body": body, "media": media,
-                      "errors": errors, "auth": auth, "asynchronous": asynchronous, "see_other": see_other}
+                      "errors": errors, "auth": auth, "asynchronous": asynchronous, "see_other": see_other,
+                      "refusals": list(refusals)}
         return fn
 
     return mark
@@ -56,9 +70,23 @@ def documented(answers, of=None, status=200, body=None, media=None, errors=None,
 
 def _list_of(names, prefix="", empty=False):
     """A pattern for a comma-separated list of ``names`` (each after an optional ``prefix``)."""
+    if not names:  # nothing to list: only the empty value ("," would be two empty items)
+        return "^$" if empty else "^(?!)$"
     one = prefix + "(" + "|".join(re.escape(n) for n in names) + ")"
     pattern = f"^{one}(,{one})*$"
     return f"^$|{pattern}" if empty else pattern
+
+
+# One item of a filter's comma list, by what the filter reads (app/engine/filters.py): spaces around an item
+# are ignored, and no item may be empty
+FILTER_ITEMS = {parse_id: r"\s*0*[1-9][0-9]{0,17}\s*",
+                parse_bool: r"\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0)\s*",
+                parse_text: r"[^,]*[^,\s][^,]*"}
+
+
+def _filter_pattern(spec):
+    item = FILTER_ITEMS[spec.parser]
+    return f"^{item}(,{item})*$"
 
 
 def _ref(name):
@@ -219,16 +247,20 @@ class Builder:
         links_in = {"type": "object", "additionalProperties": False, "properties": {
             name: _panoptes_linkage_in(relation, echo=True) for name, relation in resource.relations.items()}}
         for write, need in (("create", required), ("update", [])):
+            links_needed = list(resource.create_needs) if write == "create" else []
             data = {"type": "object", "required": ["type"] + (["id"] if write == "update" else [])
-                    + (["attributes"] if need else []),
+                    + (["attributes"] if need else []) + (["relationships"] if links_needed else []),
                     "properties": {"type": {"const": t}, "attributes": {**attributes_in, "required": need},
-                                   "relationships": relationships_in}}
+                                   "relationships": {**relationships_in, "required": links_needed}}}
             if write == "update":
                 data["properties"]["id"] = {"type": "string", "pattern": ID_PATTERN}
             schema(f"{t}_{write}", _document_in({"data": data}, ["data"]))
-            one = {"type": "object", "additionalProperties": False, "required": need, "properties": {
-                **echoed, "id": {"description": "Echoed back; on an update it must be the URL's id"},
-                **inputs, "links": {"oneOf": [{"type": "null"}, links_in]}}}
+            links = ({"oneOf": [{"type": "null"}, links_in]} if not links_needed
+                     else {**links_in, "required": links_needed})
+            one = {"type": "object", "additionalProperties": False,
+                   "required": need + (["links"] if links_needed else []), "properties": {
+                       **echoed, "id": {"description": "Echoed back; on an update it must be the URL's id"},
+                       **inputs, "links": links}}
             schema(f"{t}_{write}_panoptes", {
                 "type": "object", "required": [t], "additionalProperties": False, "properties": {
                     t: {"oneOf": [one, {"type": "array", "minItems": 1, "maxItems": 1, "items": one}]},
@@ -317,11 +349,19 @@ class Builder:
                                           "last (before) page. Not with page/page[number]."})
         for name in sorted(resource.filters):
             # an empty filter is a 400 ("needs a value")
-            params.append({"name": f"filter[{name}]", "in": "query", "schema": {"type": "string", "minLength": 1},
-                           "description": "Comma list of values"})
-            params.append({"name": name, "in": "query", "schema": {"type": "string", "minLength": 1},
-                           "description": f"Panoptes dialect form of filter[{name}] (a 400 in JSON:API"
-                                          + ("" if "_" in name else ", where the name is all lower case") + ")"})
+            spec = resource.filters[name]
+            pattern = _filter_pattern(spec)
+            what = {parse_id: "ids", parse_bool: "booleans (true or false)"}.get(spec.parser, "values")
+            params.append({"name": f"filter[{name}]", "in": "query", "schema": {"type": "string", "pattern": pattern},
+                           "description": f"Comma list of {what}; an empty item is a 400"})
+            bare = {"name": name, "in": "query", "schema": {"type": "string", "pattern": pattern},
+                    "description": f"Panoptes dialect form of filter[{name}]"
+                                   + (" (also read in JSON:API)" if "_" in name else
+                                      " (a 400 in JSON:API, where a parameter named in lower case only is one "
+                                      "the specification reserves)")}
+            if "_" not in name:
+                bare["x-dialect"] = "panoptes"
+            params.append(bare)
         return params
 
     @staticmethod
@@ -347,12 +387,18 @@ class Builder:
         for method, op in operations.items():
             if method == "get" and op["security"] == AUTHORISED:
                 op["security"] = READS_ANONYMOUSLY
-                op["description"] = READ_NOTE
+                op["description"] = READ_NOTE + (" " + op["description"] if op.get("description") else "")
         return operations
 
-    def _op(self, summary, responses, params=(), body=None, tags=(), auth=True, op_id=None):
+    def _op(self, summary, responses, params=(), body=None, tags=(), auth=True, op_id=None, refusals=()):
         op = {"summary": summary, "responses": responses, "parameters": list(params), "tags": list(tags),
               "security": AUTHORISED if auth else ANONYMOUS}
+        if refusals:
+            op["x-refusals"] = [{"status": int(status), "reason": reason, **({"dialect": dialect} if dialect else {})}
+                                for status, reason, *rest in refusals for dialect in [rest[0] if rest else None]]
+            op["description"] = "Refused although well formed: " + "; ".join(
+                f"{status} ({reason}{', ' + rest[0] + ' dialect' if rest else ''})"
+                for status, reason, *rest in refusals) + "."
         if body is not None:
             op["requestBody"] = body
         if op_id:
@@ -367,7 +413,8 @@ class Builder:
         tags = [t]
         if kind == "index":
             return self._op(f"List {t}", {"200": {"description": f"A page of {t}", **self._answer([t], True)},
-                                          **self._errors(READ_ERRORS)}, self._query(resource, True), tags=tags)
+                                          **self._errors(READ_ERRORS)}, self._query(resource, True), tags=tags,
+                            refusals=[CURSOR_STATE])
         if kind == "show":
             responses = {"200": {"description": t, **self._answer([t], False)},
                          "304": {"description": "Not modified (If-None-Match)"}, **self._errors(READ_ERRORS)}
@@ -375,17 +422,22 @@ class Builder:
             return self._op(f"Show one of {t}", responses,
                             [*self._query(resource, False), {"name": "If-None-Match", "in": "header",
                                                              "schema": {"type": "string"}}], tags=tags)
+        states = [(status, reason) for status, reason in resource.write_refusals.items()]
+        if_match = [IF_MATCH_STALE]
         if kind == "create":
             body = self._body(_ref(f"{t}_create"), _ref(f"{t}_create_panoptes"))
             return self._op(f"Create one of {t}", {"201": {"description": "Created; Location is its self link",
                                                            **self._answer([t], False)},
-                                                   **self._errors(WRITE_ERRORS)}, body=body, tags=tags)
+                                                   **self._errors(WRITE_ERRORS)}, body=body, tags=tags,
+                            refusals=[ID_MUST_EXIST])
         if kind == "update":
             body = self._body(_ref(f"{t}_update"), _ref(f"{t}_update_panoptes"))
             summary = f"Update one of {t} ({'Panoptes' if method == 'PUT' else 'JSON:API'} form; both dialects)"
+            if method == "PUT":
+                if_match.append((*IF_MATCH_MISSING, "panoptes"))
             return self._op(summary, {"200": {"description": "Updated", **self._answer([t], False)},
                                       **self._errors(WRITE_ERRORS)}, [self._if_match(method == "PUT")],
-                            body=body, tags=tags)
+                            body=body, tags=tags, refusals=[*if_match, ID_MUST_EXIST, *states])
         if kind == "destroy":
             if resource.delete_answers_document:
                 panoptes_answer = self._answer([t], False)["content"][PANOPTES]
@@ -395,17 +447,18 @@ class Builder:
             else:
                 ok = {"204": {"description": "Deleted"}}
             return self._op(f"Delete one of {t}", {**ok, **self._errors(WRITE_ERRORS)}, [self._if_match(True)],
-                            tags=tags)
+                            tags=tags, refusals=[*if_match, (*IF_MATCH_MISSING, "panoptes"), *states])
         targets = list(relation.types)
         if kind == "related":
             return self._op(f"The {relation.name} of one of {t}",
                             {"200": {"description": relation.name, **self._answer(targets, relation.many)},
                              **self._errors(READ_ERRORS)},
                             self._query(RESOURCES[targets[0]], relation.many and not relation.polymorphic),
-                            tags=tags)
+                            tags=tags, refusals=[CURSOR_STATE] if relation.many else [])
         if kind == "unlink":
             return self._op(f"Remove {relation.name} members named in the URL (Panoptes form)",
-                            {"204": {"description": "Removed"}, **self._errors(WRITE_ERRORS)}, tags=tags)
+                            {"204": {"description": "Removed"}, **self._errors(WRITE_ERRORS)}, tags=tags,
+                            refusals=[*([TO_ONE_METHOD] if not relation.many else []), *states])
         # links / relationships
         linkage_body = self._body(_document_in({"data": _linkage_in(relation)}, ["data"]), {
             "type": "object", "required": [relation.name],
@@ -417,7 +470,8 @@ class Builder:
                                 JSONAPI: {"schema": _ref("linkage")},
                                 PANOPTES: {"schema": self._panoptes_doc(targets)}}},
                              **self._errors(READ_ERRORS)},
-                            [p for p in paging if p["name"].startswith("page")], tags=tags)
+                            [p for p in paging if p["name"].startswith("page")], tags=tags,
+                            refusals=[CURSOR_STATE] if relation.many else [])
         if method == "PUT":
             return self._op("Not supported: links are changed with POST, PATCH or DELETE",
                             self._errors(("401", "404", "405", "406", "415")), body=linkage_body, tags=tags)
@@ -426,7 +480,19 @@ class Builder:
         responses = {"204": {"description": "Done (JSON:API)"}, **self._errors(WRITE_ERRORS)}
         if kind == "links" and method == "POST":
             responses["200"] = {"description": "Done; the parent document (Panoptes)", **self._answer([t], False)}
-        return self._op(f"{summary}: {t}.{relation.name}", responses, body=linkage_body, tags=tags)
+        refusals = [ID_MUST_EXIST, *states]
+        if kind == "links" and method == "PATCH":
+            refusals.append(("405", "The Panoptes dialect adds links with POST and removes them with DELETE "
+                                    "…/links/<rel>/<ids>", "panoptes"))
+        if kind == "links" and method == "DELETE":
+            refusals.append(("400", "The Panoptes dialect names the ids to remove in the URL (…/links/<rel>/<ids>)",
+                             "panoptes"))
+        if not relation.many and method == "DELETE":
+            refusals.append(TO_ONE_METHOD)
+        elif not relation.many and method == "POST":
+            refusals.append(TO_ONE_POST + (("jsonapi",) if kind == "links" else ()))
+        return self._op(f"{summary}: {t}.{relation.name}", responses, body=linkage_body, tags=tags,
+                        refusals=refusals)
 
     def _custom(self, view, type_name, method, info):
         doc = (info.get("doc") or view.__doc__ or view.__name__).strip().splitlines()[0]
@@ -438,6 +504,8 @@ class Builder:
                        else {m: {"schema": {}} for m in info["media"]})
             return self._op(doc, {status: {"description": doc, "content": content},
                                   **self._errors(info["errors"])}, auth=info["auth"], tags=["api"])
+        states = list(RESOURCES[type_name].write_refusals.items()) if type_name and method != "GET" else []
+        states += info.get("refusals", [])
         type_name = info.get("of") or type_name
         tags = [type_name]
         responses = {**self._errors(WRITE_ERRORS if method != "GET" else READ_ERRORS)}
@@ -446,6 +514,8 @@ class Builder:
         else:
             responses[status] = {"description": doc, **self._answer([type_name], answers == "list")}
         params = self._query(RESOURCES[type_name], answers == "list") if method == "GET" else []
+        if method == "GET" and answers == "list":
+            states.append(CURSOR_STATE)
         params += self._jobs(info, responses)
         body = None
         if info.get("body") == "optional":
@@ -453,18 +523,22 @@ class Builder:
             body["content"][JSONAPI]["schema"] = {"oneOf": [{"type": "object", "maxProperties": 0},
                                                             _ref(f"{type_name}_create")]}
         elif info.get("body") == "list":
+            # each entry as a create of the type takes it: its required attributes
+            _output, inputs, required = self._attribute_schemas(RESOURCES[type_name])
+            attributes = {"type": "object", "properties": inputs, "required": required}
             body = self._body(
                 {"type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": {
-                    "type": "object", "properties": {"type": {"const": type_name},
-                                                     "attributes": {"type": "object"}}}}}},
+                    "type": "object", "required": ["type"] + (["attributes"] if required else []),
+                    "properties": {"type": {"const": type_name}, "attributes": attributes}}}}},
                 {"type": "object", "required": [type_name], "properties": {type_name: {
-                    "type": "array", "items": {"type": "object"}}}})
+                    "type": "array", "items": attributes}}})
         elif isinstance(info.get("body"), dict):
             fields = {"type": "object", "properties": info["body"], "required": sorted(info["body"])}
             body = self._body({"type": "object", "required": ["data"], "properties": {"data": {
-                "type": "object", "properties": {"type": {"const": type_name}, "attributes": fields}}}},
+                "type": "object", "required": ["attributes"],
+                "properties": {"type": {"const": type_name}, "attributes": fields}}}},
                 {"type": "object", "required": [type_name], "properties": {type_name: fields}})
-        return self._op(doc, responses, params, body=body, tags=tags)
+        return self._op(doc, responses, params, body=body, tags=tags, refusals=states)
 
     def _jobs(self, info, responses):
         """The answers of long work (202 with a job under ``Prefer: respond-async``) and of a job (303)."""
@@ -501,8 +575,10 @@ class Builder:
                              "content": {ATOMIC_CT: {"schema": results}}},
                      "204": {"description": "Every operation done; none has a result to show"},
                      **self._errors(info["errors"])}
-        return {"summary": doc, "tags": ["api"], "security": [{"bearer": []}], "responses": responses,
-                "parameters": [], "requestBody": {"required": True, "content": {ATOMIC_CT: {"schema": request}}}}
+        operation = self._op(doc, responses, tags=["api"], refusals=info.get("refusals", []))
+        operation.update({"security": [{"bearer": []}], "requestBody": {
+            "required": True, "content": {ATOMIC_CT: {"schema": request}}}})
+        return operation
 
     def build(self):
         for rule in sorted(self.app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):

@@ -62,8 +62,16 @@ def _positive_int(name, value, maximum=None):
     return number
 
 
-def split_list(value):
-    return [item.strip() for item in value.split(",") if item.strip()]
+def split_list(key, value):
+    """The items of a comma-separated parameter; an empty one ("a,,b", "a," or ",") is a 400 naming ``key``,
+    since the caller meant something there that it left out. An empty value is no items."""
+    if not value:
+        return []
+    items = [item.strip() for item in value.split(",")]
+    if not all(items):
+        raise bad_parameter(key, f"'{key}' lists an empty item; separate its items with single commas, as in "
+                            f"{key}=a,b.")
+    return items
 
 
 CURSOR_KEYS = ("page[after]", "page[before]")
@@ -163,7 +171,7 @@ def _parse_cursors(q, args, config, path):
 
 def _parse_include(q, value, resource, dialect, config):
     status = dialect.include_error_status
-    paths = split_list(value)
+    paths = split_list("include", value)
     max_depth = config["INCLUDE_MAX_DEPTH"]
     for text in paths:
         path = tuple(text.split("."))
@@ -199,10 +207,7 @@ def _parse_fields(q, type_name, value, key):
     resource = RESOURCES.get(type_name)
     if resource is None:
         raise bad_parameter(key, f"'{type_name}' is not a resource type of this API.")
-    if value and any(not item.strip() for item in value.split(",")):  # "," or "a,,b": a name left out
-        raise bad_parameter(key, f"{key} lists an empty field name; name fields as in {key}=a,b (or send it "
-                            "empty for none).")
-    names = set(split_list(value))
+    names = set(split_list(key, value))
     unknown = sorted(names - resource.field_names)
     if unknown:
         raise bad_parameter(key, f"{type_name} has no field {', '.join(repr(n) for n in unknown)}; its fields are "
@@ -212,7 +217,7 @@ def _parse_fields(q, type_name, value, key):
 
 def _parse_sort(q, value, resource, cursor_mode=False):
     q.sort_text = value
-    for item in split_list(value):
+    for item in split_list("sort", value):
         desc = item.startswith("-")
         name = item[1:] if desc else item
         if name not in resource.sorts:
@@ -232,7 +237,7 @@ def _add_filter(q, name, key, value, resource, listing):
     if spec is None:
         allowed = ", ".join(sorted(resource.filters))
         raise bad_parameter(key, f"Cannot filter {resource.type} by '{name}'; allowed: {allowed}.")
-    values = split_list(value)
+    values = split_list(key, value)
     if not values:
         raise bad_parameter(key, f"'{key}' needs a value.")
     parsed = [spec.parse(key, v) for v in values]

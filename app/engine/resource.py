@@ -57,6 +57,10 @@ class Resource:
     # resources of this API (a IIIF manifest): a member of its JSON:API ``links``, a Panoptes template
     document_links = {}
     web_annotations = None  # an app.engine.web_annotation.WebAnnotations: also served by the W3C protocol
+    # status → reason: what a well-formed write to one of these rows is refused for when the row's state does
+    # not allow it (the OpenAPI lists them on every write to the type, in ``x-refusals``)
+    write_refusals = {}
+    create_needs = ()  # relations a create must give (the OpenAPI marks them required)
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
