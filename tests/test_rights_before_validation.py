@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import JSONAPI, PANOPTES, jsonapi_body
-from tests.sets_helpers import create_item
+from tests.conftest import JSONAPI, PANOPTES
 from tests.test_api_fuzz import seed
 
 # Creates any signed-in user may make: rights there are the body's to decide (a collection role names its
@@ -23,21 +22,6 @@ MALFORMED = {
     "wrong shape": json.dumps({"data": {"type": 7, "attributes": [1], "relationships": 3}, "links": 5,
                                "subjects": {"x": 1}, "items": 3, "bogus": True}).encode(),
 }
-
-
-def ids_by_type(client, owner):
-    """The id of one row of each type the seed made, as the owner sees them."""
-    from app.engine.registry import RESOURCES
-
-    found = {}
-    for resource in RESOURCES.values():
-        flat = resource.parent.flat if resource.parent is not None else resource.path
-        if not flat:
-            continue
-        data = client.get(f"/api/{flat}", headers=owner.jsonapi()).get_json().get("data")
-        if data:
-            found[data[0]["type"]] = data[0]["id"]
-    return found
 
 
 def fill(path, ids):
@@ -57,19 +41,10 @@ def fill(path, ids):
 
 @pytest.fixture
 def world(app, client, people):
-    owner, _ = seed(client, people)
-    create_item(client, owner, "tables", "Census")
-    create_item(client, owner, "documents", "Report")
-    collection, image_set = ids_by_type(client, owner)["collections"], ids_by_type(client, owner)["image_sets"]
-    published = client.patch(f"/api/collections/{collection}/image-sets/{image_set}", headers=owner.jsonapi(),
-                             content_type=JSONAPI, json=jsonapi_body("image_sets", {"published": True}, id_=image_set))
-    assert published.status_code == 200, published.get_json()
-    client.post("/api/collection_roles", headers=owner.jsonapi(), content_type=JSONAPI, json={"data": {
-        "type": "collection_roles", "attributes": {"roles": ["collaborator"]}, "relationships": {
-            "collection": {"data": {"type": "collections", "id": ids_by_type(client, owner)["collections"]}},
-            "user": {"data": {"type": "users", "id": str(people.user("helper").id)}}}}})
-    stranger = people.user("stranger")
-    return owner, stranger, ids_by_type(client, owner)
+    """The fuzzing seed: a row of every type, owned by one user (a published image set, a collection role,
+    a set with a draft among them), and a stranger with no rights on any."""
+    owner, rows, _doomed = seed(app, client, people)
+    return owner, people.user("stranger"), rows
 
 
 def write_operations(client):
