@@ -437,7 +437,9 @@ class SetPermissions(Resource):
                     guard=lambda caller, set_obj: require_level(caller, set_obj, ADMIN, "see its permissions"))
     actions = (Action("replace", replace_grants, path="", on="list", method="PUT", guard=may_manage_grants, read=read_grants,
                       answers="list", body="list",
-                      doc="The list sent replaces every direct grant; answers the new list"),)
+                      doc="The list sent replaces every direct grant; answers the new list",
+                      refusals=(("422", "A principal names no user or group, a principal is granted twice, or "
+                                        "group.everyone is granted more than view"),)),)
 
     def prepare(self, write):
         if write.creating:

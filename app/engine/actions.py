@@ -28,6 +28,7 @@ class Action:
     body: object = None        # what the OpenAPI says of the body: None, "optional", "list" or a dict of fields
     doc: str = ""
     long: object = None        # a Deferred: with Prefer: respond-async the action runs as a job (202)
+    refusals: tuple = ()       # (status, reason): what a well-formed request is still refused for (OpenAPI)
 
     @property
     def segment(self):
@@ -36,7 +37,8 @@ class Action:
     @property
     def described(self):
         return {"answers": self.answers, "of": self.of, "status": self.status, "body": self.body,
-                "media": None, "errors": None, "auth": True, "doc": self.doc, "asynchronous": self.long is not None}
+                "media": None, "errors": None, "auth": True, "doc": self.doc, "asynchronous": self.long is not None,
+                "refusals": list(self.refusals)}
 
 
 @dataclass(frozen=True)
