@@ -144,7 +144,8 @@ def collections():
 
     previous_page = min(page - 1, page_count) if page > 1 and page_count else None
     next_page = page + 1 if page < page_count else None
-    paging = {"page": page, "page_size": size, "count": total, "include": ["owner", "subjects"],
+    paging = {"page": page, "page_size": size, "count": total, "count_source": "rows",
+              "include": ["owner", "subjects"],
               "page_count": page_count, "previous_page": previous_page, "next_page": next_page,
               "first_href": href(1), "previous_href": href(previous_page) if previous_page else None,
               "next_href": href(next_page) if next_page else None, "last_href": href(max(page_count, 1))}

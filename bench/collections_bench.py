@@ -64,6 +64,10 @@ def check_equivalent(server, size):
     a["links"].pop("self")
     b["links"].pop("self")
     if a != b:
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                print(f"  first difference under {key!r}", file=sys.stderr)
+                break
         raise SystemExit(f"page size {size}: the baseline's document differs from ours; fix bench/baseline.py")
     return {"ours_bytes": len(ours), "base_bytes": len(base), "ours_queries": h1.get("X-Query-Count"),
             "base_queries": h2.get("X-Query-Count"), "primary": len(a["data"]), "included": len(a["included"])}

@@ -225,12 +225,11 @@ class ToMany(Relation):
         """
         parent, member = self.parent_column, self.member_column
         if self.counter is not None and self.members_visible(caller):
-            counts = self.counted_members(parent_ids)
-        else:
-            counts = db.session.execute(
-                self._visible(select(parent, func.count()).where(parent.in_(list(parent_ids))), caller)
-                .group_by(parent)
-            ).all()
+            return self._counted_linkage(parent_ids, limit)
+        counts = db.session.execute(
+            self._visible(select(parent, func.count()).where(parent.in_(list(parent_ids))), caller)
+            .group_by(parent)
+        ).all()
         result = {p: ([], n) for p, n in counts}
         small = [p for p, n in counts if n <= limit]
         rows = db.session.execute(
@@ -239,6 +238,26 @@ class ToMany(Relation):
         )
         for p, m in rows:
             result[p][0].append(m)
+        return result
+
+    def _counted_linkage(self, parent_ids, limit):
+        """``linkage`` where every member is visible, in one statement: each parent's counter, joined to its
+        link rows only when it has at most ``limit`` (a parent of 100,000 costs its counter row)."""
+        counts = MemberCount.__table__
+        rows = db.session.execute(
+            select(counts.c.parent_id, counts.c.members, self.member_column)
+            .select_from(counts.outerjoin(self.parent_column.table, and_(
+                self.parent_column == counts.c.parent_id, counts.c.members <= limit)))
+            .where(counts.c.relation == self.counter, counts.c.parent_id.in_(list(parent_ids)))
+            .order_by(counts.c.parent_id, self.order_column)
+        )
+        result = {}
+        for p, n, m in rows:
+            entry = result.get(p)
+            if entry is None:
+                entry = result[p] = ([], n)
+            if m is not None:
+                entry[0].append(m)
         return result
 
     def related_clause(self, parent_id):
