@@ -217,7 +217,7 @@ class ToMany(Relation):
         return query.where(scope)
 
     def linkage(self, parent_ids, limit, caller):
-        """{parent id: ([member ids in order], total)}, in two statements whatever the page.
+        """{parent id: ([member ids in order], total)}: one statement for a counted relation, else two.
 
         Ids are listed only for parents with at most ``limit`` visible members; for larger ones the
         list stays empty (documents then give the count and links, never a cut list), so a parent
