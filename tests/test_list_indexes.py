@@ -25,7 +25,8 @@ def test_every_sort_has_an_index_in_both_directions(app):
 
 def _filtered_sorts():
     """(resource, filter column, sort column) for every equality filter on an id column of the listed table
-    (``Equals(…, "id")`` filters and nested lists' parent columns) and every sort the resource allows."""
+    (``Equals(…, "id")`` filters, nested lists' parent columns and the owner columns) and every sort the
+    resource allows."""
     from app.engine.filters import Equals, parse_id
 
     found = []
@@ -33,6 +34,9 @@ def _filtered_sorts():
         columns = [f.column for f in resource.filters.values() if isinstance(f, Equals) and f.parser is parse_id]
         if resource.parent is not None:
             columns.append(resource.parent.attribute)
+        if "owner" in resource.filters and "owner_user_id" in resource.table.c:
+            # ``owner=`` becomes one equality on one of the two owner columns (resources/owners.py)
+            columns += [resource.table.c.owner_user_id, resource.table.c.owner_group_id]
         columns = [c.property.columns[0] if hasattr(c, "property") else c for c in columns]
         for column in columns:
             if column.table is not resource.table or column.primary_key:

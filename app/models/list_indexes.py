@@ -39,6 +39,9 @@ FILTERED = {
     "set_versions": ("set_id",),
     "publishes": ("set_id",),
     "set_permissions": ("set_id",),
+    # ``owner=`` names one user or one group (resources/owners.py): an equality on one of these
+    **{table: ("owner_user_id", "owner_group_id")
+       for table in ("collections", "subjects", "layers", "tables", "documents", "sets")},
 }
 
 

@@ -34,6 +34,13 @@ FILTERED = {
     "set_versions": {"set_id": ("created_at", "updated_at")},
     "publishes": {"set_id": ("created_at", "updated_at")},
     "set_permissions": {"set_id": ("created_at", "updated_at", "principal")},
+    **{table: {column: sorts for column in ("owner_user_id", "owner_group_id")}
+       for table, sorts in (("collections", ("display_name", "created_at", "updated_at")),
+                            ("subjects", ("created_at", "updated_at")),
+                            ("layers", ("title", "created_at", "updated_at")),
+                            ("tables", ("title", "created_at", "updated_at")),
+                            ("documents", ("title", "created_at", "updated_at")),
+                            ("sets", ("title", "created_at", "updated_at")))},
 }
 
 
