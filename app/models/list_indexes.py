@@ -50,22 +50,22 @@ def index_names(table, column, filtered=None):
     return f"ix_{table}_{lead}_id", f"ix_{table}_{lead}_desc_id"
 
 
-def sorted_tables():
-    found = dict(SORTED)
+def _declared(table_map, attribute):
+    """``table_map`` with the tables whose models declare their own columns in ``attribute``."""
+    found = dict(table_map)
     for mapper in db.Model.registry.mappers:
-        columns = getattr(mapper.class_, "__sorted__", None)
+        columns = getattr(mapper.class_, attribute, None)
         if columns:
             found[mapper.local_table.name] = tuple(columns)
     return found
+
+
+def sorted_tables():
+    return _declared(SORTED, "__sorted__")
 
 
 def filtered_tables():
-    found = dict(FILTERED)
-    for mapper in db.Model.registry.mappers:
-        columns = getattr(mapper.class_, "__filtered__", None)
-        if columns:
-            found[mapper.local_table.name] = tuple(columns)
-    return found
+    return _declared(FILTERED, "__filtered__")
 
 
 def declare():
