@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from tests.conftest import JSONAPI, jsonapi_body
-from tests.writing_helpers import assert_jsonapi_error, create_collection, create_subject, subject_ids
+from tests.conftest import JSONAPI, PANOPTES, jsonapi_body
+from tests.writing_helpers import assert_jsonapi_error, assert_panoptes_error, create_collection, create_subject, subject_ids
 
 BAD = [
     ({"id": "{sid}"}, 400, "/0/type"),
@@ -82,3 +82,35 @@ def test_a_panoptes_to_many_link_given_as_one_object_is_refused(client, people):
                            data=json.dumps({"collections": {"display_name": "X", "links": {"subjects": {"id": sid}}}}))
     assert response.status_code == 422, response.get_data(as_text=True)
     assert client.get("/api/collections", headers=alice.jsonapi()).get_json()["data"] == []
+
+
+def test_panoptes_link_objects_are_closed_to_what_the_dialect_renders(client, people):
+    """A Panoptes link object holds id and type, and may carry back the href and display_name the dialect
+    renders; any other member is a 400 naming it, and nothing is written."""
+    alice = people.user("alice")
+    team = people.group("team", alice)
+    sid = create_subject(client, alice)
+    owner = {"id": str(team), "type": "user_groups"}
+
+    def create(links):
+        return client.post("/api/collections", headers=alice.panoptes(), content_type=PANOPTES,
+                           data=json.dumps({"collections": {"display_name": "Linked", "links": links}}))
+
+    for links, member in (({"owner": {**owner, "role": "owner"}}, "role"),
+                          ({"owner": owner, "subjects": [{"id": sid, "rank": 1}]}, "rank")):
+        assert_panoptes_error(create(links), 400, contains=f"'{member}' is not a member of")
+    assert client.get("/api/collections", headers=alice.jsonapi()).get_json()["data"] == []
+
+    echoed = {**owner, "href": f"/user_groups/{team}", "display_name": "team"}
+    response = create({"owner": echoed, "subjects": [{"id": sid, "href": f"/subjects/{sid}"}]})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    made = response.get_json()["collections"][0]
+    assert made["links"]["owner"]["id"] == str(team) and made["links"]["subjects"] == [sid]
+
+    # a to-many link object read back (href, type, count) instead of ids leaves the links as they are
+    back = {"href": f"/collections/{made['id']}/subjects", "type": "subjects", "count": 1}
+    response = client.put(f"/api/collections/{made['id']}", headers=alice.panoptes(**{"If-Match": "*"}),
+                          content_type=PANOPTES,
+                          data=json.dumps({"collections": {"display_name": "Renamed", "links": {"subjects": back}}}))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["collections"][0]["links"]["subjects"] == [sid]

@@ -15,6 +15,10 @@ from app.extensions import db
 
 IGNORED_TOP_LEVEL = {"http_cache"}
 IDENTIFIER_MEMBERS = {"type", "id", "lid", "meta"}
+# A Panoptes link object: what the dialect renders for one target (a client may send it back as read)
+PANOPTES_LINK_MEMBERS = {"id", "type", "href", "display_name"}
+# A Panoptes to-many link object read back instead of a list of ids
+PANOPTES_ECHOED_LIST = {"href", "type", "count", "members"}
 STRICT_ID = re.compile("[1-9][0-9]{0,17}")  # what the URL converter takes (app/__init__.py)
 # How deeply a body's arrays and objects may nest: stored JSON (a subject's metadata) and values echoed in
 # errors are written back by orjson, which refuses documents nested past 254 levels.
@@ -170,7 +174,12 @@ def parse_identifier(relation, value, pointer, bare_ids):
     """(type, id) from a JSON:API identifier, or from a Panoptes id or {id, type} object."""
     if isinstance(value, dict):
         type_name = value.get("type")
-        if not bare_ids:
+        if bare_ids:
+            unknown = sorted(set(value) - PANOPTES_LINK_MEMBERS)
+            if unknown:
+                raise _bad(f"{pointer}/{unknown[0]}", f"'{unknown[0]}' is not a member of a {relation.name} link "
+                           "(id, type, href, display_name).")
+        else:
             # a JSON:API resource identifier object: type and id (or lid), optionally meta, nothing else
             unknown = sorted(set(value) - IDENTIFIER_MEMBERS)
             if unknown:
@@ -236,8 +245,8 @@ def read_resource(resource, attributes, relationships, *, partial, attribute_bas
             value = value["data"]
             pointer = pointer + "/data"
         elif isinstance(value, dict) and relation.many:
-            if set(value) <= {"href", "type"}:
-                continue  # a Panoptes link object ({href, type}) echoed back
+            if set(value) <= PANOPTES_ECHOED_LIST:
+                continue  # a Panoptes link object ({href, type, count}) echoed back
             errors.append(_bad(pointer, f"{name} is a to-many relation: send a list of ids.", 422))
             continue
         try:

@@ -112,17 +112,19 @@ def _linkage_in(relation):
 def _panoptes_linkage_in(relation, echo=False):
     """Panoptes linkage: bare ids (objects with id and type for a relation of several types); ``echo``: in a
     resource body, where a to-many link object ({href, type}) read back is tolerated."""
-    types = {"enum": list(relation.types)}
-    with_type = {"type": "object", "required": ["id", "type"], "properties": {"id": PANOPTES_ID, "type": types}}
+    # a link object as the dialect renders it may come back: its href and display_name are ignored
+    properties = {"id": PANOPTES_ID, "type": {"enum": list(relation.types)}, "href": {}, "display_name": {}}
+    with_type = {"type": "object", "required": ["id", "type"], "additionalProperties": False,
+                 "properties": properties}
     member = with_type if relation.polymorphic else {"oneOf": [PANOPTES_ID, {
-        "type": "object", "required": ["id"], "properties": {"id": PANOPTES_ID, "type": types}}]}
+        "type": "object", "required": ["id"], "additionalProperties": False, "properties": properties}]}
     if not relation.many:
         return {"oneOf": [{"type": "null"}, member]}
     listed = {"type": "array", "items": member}
     if not echo:
         return listed
     return {"oneOf": [listed, {"type": "object", "additionalProperties": False, "description": "Echoed link",
-                               "properties": {"href": {}, "type": {}}}]}
+                               "properties": {"href": {}, "type": {}, "count": {}, "members": {}}}]}
 
 
 def _document_in(properties, required):
