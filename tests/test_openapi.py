@@ -195,6 +195,9 @@ def test_refusals_of_well_formed_requests_are_described(description):
     assert 405 not in refused("/api/sets/{id}", "patch")
     assert 400 in refused("/api/collections", "get") and not refused("/api/collections/{id}", "get")
     assert 422 in refused("/api/sets/{set_id}/permissions", "put")   # a declared action's own refusals
+    # a Panoptes add of a member already there is a 400, as in Panoptes; JSON:API skips it
+    assert 400 in refused("/api/collections/{id}/links/subjects", "post", "panoptes")
+    assert 400 not in refused("/api/collections/{id}/links/subjects", "post")
     # a create names the relationships it needs
     roles = description["components"]["schemas"]["collection_roles_create"]["properties"]["data"]
     assert "relationships" in roles["required"]

@@ -489,6 +489,9 @@ class Builder:
         if kind == "links" and method == "DELETE":
             refusals.append(("400", "The Panoptes dialect names the ids to remove in the URL (…/links/<rel>/<ids>)",
                              "panoptes"))
+        if kind == "links" and method == "POST" and relation.many:
+            refusals.append(("400", "The Panoptes dialect refuses to add a member that is already in the relation "
+                                    "(Validation failed: … is already in …)", "panoptes"))
         if not relation.many and method == "DELETE":
             refusals.append(TO_ONE_METHOD)
         elif not relation.many and method == "POST":
