@@ -72,7 +72,10 @@ def test_a_filtered_sorted_page_walks_an_index_without_sorting(app):
                 connection.execute(text("SET enable_sort = off"))
             for resource, column, sort in _filtered_sorts():
                 for order in (sort.asc(), sort.desc()):
-                    statement = (select(*resource.columns).where(column == 1).order_by(order, resource.table.c.id)
+                    # a value no row holds: whatever statistics earlier tests left behind (one owner holding
+                    # every row, say) then rate the filter as selective as it is on a big table, and the
+                    # planner's choice between this index and the sort's own does not depend on them
+                    statement = (select(*resource.columns).where(column == 2**31 - 1).order_by(order, resource.table.c.id)
                                  .limit(20).offset(40))
                     compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
                     explain = "EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN "
