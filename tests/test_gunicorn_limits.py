@@ -53,3 +53,23 @@ def assert_refusal(response, status, code, detail_part):
     error, = response.json()["errors"]
     assert (error["status"], error["code"]) == (str(status), code)
     assert detail_part in error["detail"]
+
+
+def test_the_worker_hook_freezes_the_loaded_application_out_of_the_collectors_passes():
+    """post_worker_init runs once the worker has loaded the application: what is alive then moves to the
+    collector's permanent generation (full passes no longer walk it), and the JSON refusals are installed."""
+    import gc
+    import runpy
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    hooks = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))
+    worker = SimpleNamespace(handle_error=lambda *a: None)
+    original = worker.handle_error
+    gc.unfreeze()
+    try:
+        hooks["post_worker_init"](worker)
+        assert gc.get_freeze_count() > 1000
+        assert worker.handle_error is not original
+    finally:
+        gc.unfreeze()

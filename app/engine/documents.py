@@ -162,8 +162,9 @@ def jsonapi_document(result, ctx, meta=None):
         doc["data"] = data[0] if data else None
     if result.query.include:
         included = []
+        rows = result.store.rows  # every included member was read into the store
         for type_name, id_ in result.store.included:
-            included.append(jsonapi_resource(state(type_name), result.store.row(type_name, id_), ctx))
+            included.append(jsonapi_resource(state(type_name), rows[type_name][id_], ctx))
             if type_name not in types:
                 types.append(type_name)
         doc["included"] = included

@@ -106,7 +106,7 @@ def list_statements(resource, query, caller, *, where=(), default_order=None, me
     others = [*scope, *(resource.filters[name].clause(values, caller) for name, values in filters.items())]
     clauses = [*others, *where]
     source = resource.table if join is None else resource.table.join(*join)
-    rows = select(*(columns or resource.columns)).select_from(source)
+    rows = (select(*columns) if columns else resource.select_rows).select_from(source)
     if clauses:
         rows = rows.where(and_(*clauses))
     if members is not None and not others and members.relation.counter is not None:
@@ -150,7 +150,7 @@ def fetch_list(resource, query, caller, dialect, *, where=(), default_order=None
 def fetch_row(resource, id_, caller):
     """One row the caller may see, or None."""
     clauses = [resource.table.c.id == id_, *scope_clauses(resource, caller)]
-    return db.session.execute(select(*resource.columns).where(and_(*clauses))).first()
+    return db.session.execute(resource.select_rows.where(*clauses)).first()
 
 
 def fetch_one(resource, id_, query, caller, dialect):
@@ -166,8 +166,11 @@ def load_rows(store, resource, ids, caller):
     """Rows of ``resource`` with these ids that the caller may see; one statement, always run."""
     known = store.rows.get(resource.type, {})
     wanted = [i for i in dict.fromkeys(ids) if i not in known]
-    clauses = [resource.table.c.id.in_(wanted), *scope_clauses(resource, caller)]
-    rows = db.session.execute(select(*resource.columns).where(and_(*clauses))).all()
+    scope = scope_clauses(resource, caller)
+    if scope:
+        rows = db.session.execute(resource.select_rows.where(resource.table.c.id.in_(wanted), *scope)).all()
+    else:
+        rows = db.session.execute(resource.rows_by_ids, {"ids": wanted}).all()
     store.add_rows(resource, rows)
     bucket = store.rows.get(resource.type, {})
     return [bucket[i] for i in dict.fromkeys(ids) if i in bucket], rows

@@ -3,6 +3,7 @@
 A relation's name, target types and cardinality come from the schema's Relationship field; the
 declaration in ``resources/`` only says which columns hold it.
 """
+from functools import cached_property
 from importlib import import_module
 
 from sqlalchemy import and_, bindparam, cast, delete, func, insert, or_, select
@@ -240,17 +241,20 @@ class ToMany(Relation):
             result[p][0].append(m)
         return result
 
+    @cached_property
+    def _counted_statement(self):
+        # built once per relation, its parents and limit bound per read: no construction or cache key per request
+        counts = MemberCount.__table__
+        return (select(counts.c.parent_id, counts.c.members, self.member_column)
+                .select_from(counts.outerjoin(self.parent_column.table, and_(
+                    self.parent_column == counts.c.parent_id, counts.c.members <= bindparam("limit"))))
+                .where(counts.c.relation == self.counter, counts.c.parent_id.in_(bindparam("parents", expanding=True)))
+                .order_by(counts.c.parent_id, self.order_column))
+
     def _counted_linkage(self, parent_ids, limit):
         """``linkage`` where every member is visible, in one statement: each parent's counter, joined to its
         link rows only when it has at most ``limit`` (a parent of 100,000 costs its counter row)."""
-        counts = MemberCount.__table__
-        rows = db.session.execute(
-            select(counts.c.parent_id, counts.c.members, self.member_column)
-            .select_from(counts.outerjoin(self.parent_column.table, and_(
-                self.parent_column == counts.c.parent_id, counts.c.members <= limit)))
-            .where(counts.c.relation == self.counter, counts.c.parent_id.in_(list(parent_ids)))
-            .order_by(counts.c.parent_id, self.order_column)
-        )
+        rows = db.session.execute(self._counted_statement, {"limit": limit, "parents": list(parent_ids)})
         result = {}
         for p, n, m in rows:
             entry = result.get(p)

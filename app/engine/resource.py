@@ -4,7 +4,7 @@ A declaration names its model, schema, policy, relation storage, filters and sor
 includes, relationship endpoints, templates and both dialects follow from it.
 """
 from marshmallow_jsonapi.fields import Relationship
-from sqlalchemy import inspect
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.engine.filters import Equals, MemberOf
@@ -119,6 +119,10 @@ class Resource:
             unique.setdefault(column.key, column)
         columns = list(unique.values())
         self.columns = columns
+        # Built once: every read of rows starts from ``select_rows``, and a read by ids of a type with no scope
+        # runs ``rows_by_ids`` as it is, its ids bound per read (no construction or cache key per request).
+        self.select_rows = select(*columns)
+        self.rows_by_ids = self.select_rows.where(self.table.c.id.in_(bindparam("ids", expanding=True)))
         self.index = {c.key: i for i, c in enumerate(columns)}
         self.render_attributes = compile_attributes(self, self.attributes, self.index, converters)
         self.sort_columns = {}
