@@ -89,3 +89,15 @@ def _postgres_session(dbapi_connection, _record):
 def _count_statement(*_args, **_kw):
     if has_app_context():
         g.query_count = g.get("query_count", 0) + 1
+
+
+def read(statement, parameters=None):
+    """Run a read on the session's connection, in its transaction, flushed first as the ORM would: the rows
+    come back as they are, without the ORM's result layer, which a statement naming a mapped attribute (a
+    visibility scope, a computed column) otherwise goes through (about 40 µs a statement and more per row)."""
+    from app.extensions import db
+
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, parameters)

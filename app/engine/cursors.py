@@ -162,11 +162,11 @@ def paginate(rows, count, keys, query, twins=()):
     no count (total None) and one statement at any depth: ``size + 1`` rows from the cursor's position
     along the order's index, the extra row saying whether a next page exists.
     """
-    from app.extensions import db
+    from app.database import read
 
     if not query.cursor_mode:
-        total = db.session.execute(count).scalar_one()
-        found = db.session.execute(rows.order_by(*ordering(keys)).limit(query.page_size).offset(query.offset)).all()
+        total = read(count).scalar_one()
+        found = read(rows.order_by(*ordering(keys)).limit(query.page_size).offset(query.offset)).all()
         return found, total, None
     backwards = query.before is not None
     position = query.before if backwards else query.after
@@ -178,7 +178,7 @@ def paginate(rows, count, keys, query, twins=()):
         rows = rows.where(after(keys, values, backwards), *(after(twin, values, backwards) for twin in twins))
     width = len(keys)
     statement = rows.add_columns(*(column for column, _d in keys)).order_by(*ordering(keys, backwards))
-    found = db.session.execute(statement.limit(query.page_size + 1)).all()
+    found = read(statement.limit(query.page_size + 1)).all()
     more = len(found) > query.page_size
     found = found[:query.page_size]
     if backwards:
