@@ -66,7 +66,7 @@ class _TypeState:
     """What one type needs while rendering one document, worked out once per type."""
 
     __slots__ = ("resource", "base", "slash", "computed", "fields", "rels", "row_linkage", "plan", "render",
-                 "redact", "url_of")
+                 "redact", "url_of", "plain")
 
     def __init__(self, resource, store, query, ctx):
         self.resource = resource
@@ -83,6 +83,8 @@ class _TypeState:
         self.plan = _plan(resource, self.rels, self.row_linkage)
         self.render = resource.render_attributes
         self.redact = resource.redact if resource.has_redaction else None
+        # no sparse fieldset and no redaction: the compiled reader's dict is the attributes object
+        self.plain = wanted is None and self.redact is None
 
 
 def _states(result, ctx):
@@ -136,7 +138,8 @@ def jsonapi_resource(st, row, ctx):
             link = _to_one(entry, row)
             obj["data"] = None if link is None else {"type": link[0], "id": str(link[1])}
         relationships[name] = obj
-    doc = {"type": resource.type, "id": sid, "attributes": _attributes(st, row, ctx)}
+    doc = {"type": resource.type, "id": sid,
+           "attributes": st.render(row, st.computed) if st.plain else _attributes(st, row, ctx)}
     if relationships:
         doc["relationships"] = relationships
     doc["links"] = {"self": url + st.slash}
