@@ -101,6 +101,8 @@ def _states(result, ctx):
 
 def _attributes(st, row, ctx):
     attrs = st.render(row, st.computed)
+    if st.plain:
+        return attrs
     if st.fields is not None:
         attrs = {k: v for k, v in attrs.items() if k in st.fields}
     if st.redact is not None:
@@ -138,8 +140,7 @@ def jsonapi_resource(st, row, ctx):
             link = _to_one(entry, row)
             obj["data"] = None if link is None else {"type": link[0], "id": str(link[1])}
         relationships[name] = obj
-    doc = {"type": resource.type, "id": sid,
-           "attributes": st.render(row, st.computed) if st.plain else _attributes(st, row, ctx)}
+    doc = {"type": resource.type, "id": sid, "attributes": _attributes(st, row, ctx)}
     if relationships:
         doc["relationships"] = relationships
     doc["links"] = {"self": url + st.slash}
@@ -165,9 +166,8 @@ def jsonapi_document(result, ctx, meta=None):
         doc["data"] = data[0] if data else None
     if result.query.include:
         included = []
-        rows = result.store.rows  # every included member was read into the store
         for type_name, id_ in result.store.included:
-            included.append(jsonapi_resource(state(type_name), rows[type_name][id_], ctx))
+            included.append(jsonapi_resource(state(type_name), result.store.row(type_name, id_), ctx))
             if type_name not in types:
                 types.append(type_name)
         doc["included"] = included
