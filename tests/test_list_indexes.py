@@ -3,6 +3,7 @@ from sqlalchemy import inspect
 
 from app.engine.registry import RESOURCES
 from app.extensions import db
+from app.models.list_indexes import index_names
 
 
 def test_every_sort_has_an_index_in_both_directions(app):
@@ -19,7 +20,7 @@ def test_every_sort_has_an_index_in_both_directions(app):
                 leading = [i for i in found.get(table, []) if i["column_names"][-1:] == ["id"]
                            and (i["column_names"][0] == column.key or column.key in str(i.get("expressions", "")))]
                 names = {i["name"] for i in leading}
-                assert {f"ix_{table}_{column.key}_id", f"ix_{table}_{column.key}_desc_id"} <= names, (
+                assert set(index_names(table, column.key)) <= names, (
                     resource.type, name, names)
 
 
@@ -54,8 +55,8 @@ def test_filtered_sorted_lists_have_their_indexes(app):
             table = resource.table.name
             if table not in names:
                 names[table] = {i["name"] for i in inspect(db.engine).get_indexes(table)}
-            lead = f"ix_{table}_{column.key}_{sort.key}"
-            assert {lead + "_id", lead + "_desc_id"} <= names[table], (resource.type, column.key, sort.key)
+            assert set(index_names(table, sort.key, filtered=column.key)) <= names[table], (
+                resource.type, column.key, sort.key)
 
 
 def test_a_filtered_sorted_page_walks_an_index_without_sorting(app):
@@ -78,10 +79,10 @@ def test_a_filtered_sorted_page_walks_an_index_without_sorting(app):
                 if postgresql:
                     connection.execute(text("SET LOCAL enable_sort = off"))
                     connection.execute(text("SET LOCAL enable_incremental_sort = off"))
-                    lead = f"ix_{table}_{column.key}_{sort.key}"
+                    ascending, descending = index_names(table, sort.key, filtered=column.key)
                     others = connection.execute(text(
                         "SELECT indexname FROM pg_indexes WHERE tablename = :t AND indexname LIKE 'ix\\_%' "
-                        "AND indexname NOT IN (:a, :d)"), {"t": table, "a": lead + "_id", "d": lead + "_desc_id"})
+                        "AND indexname NOT IN (:a, :d)"), {"t": table, "a": ascending, "d": descending})
                     for (name,) in others.all():
                         connection.execute(text(f'DROP INDEX "{name}"'))
                 for order in (sort.asc(), sort.desc()):
