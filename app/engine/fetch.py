@@ -11,6 +11,7 @@ from sqlalchemy import and_, exists, func, literal, select
 
 from app.engine import cursors
 from app.engine.errors import ApiError
+from app.engine.id_lists import in_ids
 from app.engine.registry import RESOURCES
 from app.engine.relations import ROWS, count_source
 from app.extensions import db
@@ -168,7 +169,7 @@ def load_rows(store, resource, ids, caller):
     wanted = [i for i in dict.fromkeys(ids) if i not in known]
     scope = scope_clauses(resource, caller)
     if scope:
-        rows = db.session.execute(resource.select_rows.where(resource.table.c.id.in_(wanted), *scope)).all()
+        rows = db.session.execute(resource.select_rows.where(in_ids(resource.table.c.id, wanted), *scope)).all()
     else:
         rows = db.session.execute(resource.rows_by_ids, {"ids": wanted}).all()
     store.add_rows(resource, rows)

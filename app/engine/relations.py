@@ -9,6 +9,7 @@ from importlib import import_module
 from sqlalchemy import and_, bindparam, cast, delete, func, insert, or_, select
 
 from app.engine.filters import Members, id_number
+from app.engine.id_lists import in_ids
 from app.engine.registry import RESOURCES
 from app.extensions import db
 from app.models.member_counts import MemberCount, counter_key
@@ -117,7 +118,7 @@ class Relation:
     def counted_members(self, parent_ids):
         """[(parent id, link rows)] of these parents, from the counters (parents without members left out)."""
         return db.session.execute(select(MemberCount.parent_id, MemberCount.members).where(
-            MemberCount.relation == self.counter, MemberCount.parent_id.in_(list(parent_ids)))).all()
+            MemberCount.relation == self.counter, in_ids(MemberCount.parent_id, parent_ids))).all()
 
 
 class ToOne(Relation):
@@ -228,13 +229,13 @@ class ToMany(Relation):
         if self.counter is not None and self.members_visible(caller):
             return self._counted_linkage(parent_ids, limit)
         counts = db.session.execute(
-            self._visible(select(parent, func.count()).where(parent.in_(list(parent_ids))), caller)
+            self._visible(select(parent, func.count()).where(in_ids(parent, parent_ids)), caller)
             .group_by(parent)
         ).all()
         result = {p: ([], n) for p, n in counts}
         small = [p for p, n in counts if n <= limit]
         rows = db.session.execute(
-            self._visible(select(parent, member).where(parent.in_(small)), caller)
+            self._visible(select(parent, member).where(in_ids(parent, small)), caller)
             .order_by(parent, self.order_column)
         )
         for p, m in rows:
@@ -248,7 +249,7 @@ class ToMany(Relation):
         return (select(counts.c.parent_id, counts.c.members, self.member_column)
                 .select_from(counts.outerjoin(self.parent_column.table, and_(
                     self.parent_column == counts.c.parent_id, counts.c.members <= bindparam("limit"))))
-                .where(counts.c.relation == self.counter, counts.c.parent_id.in_(bindparam("parents", expanding=True)))
+                .where(counts.c.relation == self.counter, in_ids(counts.c.parent_id, "parents"))
                 .order_by(counts.c.parent_id, self.order_column))
 
     def _counted_linkage(self, parent_ids, limit):
@@ -352,12 +353,12 @@ class PolymorphicToMany(ToMany):
             counts = self.counted_members(parent_ids)
         else:
             counts = db.session.execute(
-                select(parent, func.count()).where(parent.in_(list(parent_ids)), visible).group_by(parent)
+                select(parent, func.count()).where(in_ids(parent, parent_ids), visible).group_by(parent)
             ).all()
         result = {p: ([], n) for p, n in counts}
         small = [p for p, n in counts if n <= limit]
         rows = db.session.execute(
-            select(parent, *self.by_type.values()).where(parent.in_(small), visible)
+            select(parent, *self.by_type.values()).where(in_ids(parent, small), visible)
             .order_by(parent, self.order_column)
         )
         for p, *values in rows:

@@ -4,10 +4,11 @@ A declaration names its model, schema, policy, relation storage, filters and sor
 includes, relationship endpoints, templates and both dialects follow from it.
 """
 from marshmallow_jsonapi.fields import Relationship
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.engine.filters import Equals, MemberOf
+from app.engine.id_lists import in_ids
 from app.engine.registry import RESOURCES
 from app.engine.render import compile_attributes
 
@@ -122,7 +123,7 @@ class Resource:
         # Built once: every read of rows starts from ``select_rows``, and a read by ids of a type with no scope
         # runs ``rows_by_ids`` as it is, its ids bound per read (no construction or cache key per request).
         self.select_rows = select(*columns)
-        self.rows_by_ids = self.select_rows.where(self.table.c.id.in_(bindparam("ids", expanding=True)))
+        self.rows_by_ids = self.select_rows.where(in_ids(self.table.c.id, "ids"))
         self.index = {c.key: i for i, c in enumerate(columns)}
         self.render_attributes = compile_attributes(self, self.attributes, self.index, converters)
         self.sort_columns = {}
