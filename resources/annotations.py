@@ -5,7 +5,6 @@ from app.engine.errors import ApiError, invalid
 from app.engine.filters import Equals
 from app.engine.nesting import Parent
 from app.engine.relations import ToOne
-from app.engine.render import iso_utc
 from app.engine.resource import Resource
 from app.engine.web_annotation import WebAnnotations, one
 from app.extensions import db
@@ -30,7 +29,7 @@ def as_web_annotation(values, iris):
     return {"type": "Annotation", "motivation": values["motivation"],
             "body": {"type": "TextualBody", **values["body"]}, "target": target,
             "creator": iris.of("users", values["creator_id"]),
-            "created": iso_utc(values["created_at"]), "modified": iso_utc(values["updated_at"])}
+            "created": values["created_at"], "modified": values["updated_at"]}
 
 
 def from_web_annotation(doc, iris):

@@ -1,12 +1,15 @@
 """Schema fields compiled to plain functions, so a page renders without a per-field dump call.
 
 ``compile_attributes`` turns a type's schema into ``fn(row, computed) -> dict`` (``computed``: attribute → {id: value}) once at start-up:
-each attribute becomes a tuple index into the row (and a converter for timestamps). The schema
+each attribute becomes a tuple index into the row (and a converter for a timestamp the database did not
+format, see app/engine/timestamps.py). The schema
 stays the one statement of the fields; this is only its fast reading.
 """
 from datetime import datetime, timezone
 
 from marshmallow import fields as ma_fields
+
+from app.engine.timestamps import formatted_by_database
 
 UTC = timezone.utc
 
@@ -18,8 +21,8 @@ def iso_utc(value):
     return value.isoformat(timespec="milliseconds") + "Z"
 
 
-def _converter(field):
-    if isinstance(field, ma_fields.DateTime):
+def _converter(field, column):
+    if isinstance(field, ma_fields.DateTime) and not formatted_by_database(column):
         return "iso_utc"
     return None
 
@@ -36,7 +39,7 @@ def compile_attributes(resource, attributes, index, converters=None):
             lines.append(f"        {name!r}: computed[{name!r}].get(row[0]),")
             continue
         position = index[column.key]
-        conv = _converter(field)
+        conv = _converter(field, column)
         if name in converters:
             conv = f"convert_{name}"
             namespace[conv] = converters[name]

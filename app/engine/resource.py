@@ -11,6 +11,7 @@ from app.engine.filters import Equals, MemberOf
 from app.engine.id_lists import in_ids
 from app.engine.registry import RESOURCES
 from app.engine.render import compile_attributes
+from app.engine.timestamps import formatted_by_database, utc_text
 
 
 class SqlAttribute:
@@ -111,7 +112,7 @@ class Resource:
         columns = [self.table.c.id, self.table.c.lock_version]
         for _name, field, column in self.attributes:
             if column is not None and not field.load_only:
-                columns.append(column)
+                columns.append(utc_text(column) if formatted_by_database(column) else column)
         for relation in self.relations.values():
             if not relation.many:
                 columns.extend(relation.columns())
