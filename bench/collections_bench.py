@@ -6,9 +6,10 @@ Seeds a temporary SQLite database with 100 public collections × 10 subjects (ow
 every tenth collection, one of 3 groups), serves the application with gunicorn (one sync worker) on
 127.0.0.1 and an ephemeral port, with the baseline of bench/baseline.py registered on the same app,
 checks that both answer the same document, then measures requests per second of one sequential
-client for ours and the baseline at each page size. Rounds interleave the endpoints (and alternate
-which goes first) so both see the same machine; the table gives the median over rounds and the
-ratio ours / baseline. Only 127.0.0.1 is contacted; time and request count are bounded.
+client for ours and the baseline at each page size. Within a round the endpoints take turns of 0.1 s
+(``--turn``; the order flips every turn), so both see the same machine; the table gives the median
+over rounds of the rates and of each round's ratio ours / baseline. Only 127.0.0.1 is contacted; time
+and request count are bounded.
 """
 import argparse
 import os
@@ -23,7 +24,7 @@ import orjson  # noqa: E402
 from bench.common import (JSONAPI, PANOPTES, Server, TempDatabase, make_app, migrate,  # noqa: E402
                           seed_collections, seed_people)
 
-TARGET = 0.6  # the issue's goal: ours ≥ 0.6 × baseline at page size 100
+TARGET = 0.9  # the goal: ours ≥ 0.9 × the baseline at every page size measured (20 and 100 by default)
 
 
 def ours_path(size):
@@ -55,6 +56,39 @@ def measure(server, path, accept, seconds, max_requests):
     return rate, cpu
 
 
+def interleaved(server, cells, seconds, block, max_requests):
+    """{cell: (requests per second, server CPU ms per request or None)} of endpoints measured in turns of
+    ``block`` seconds each (ABBA: the order flips every turn) for about ``seconds`` each. Short turns put
+    both endpoints on the same machine: a neighbour's burst of work on a shared host slows both alike,
+    where whole seconds of one and then of the other would charge it to one side."""
+    totals = {cell: [0, 0.0, 0.0] for cell in cells}  # requests, wall seconds, CPU seconds
+    order = list(cells)
+    deadline = time.perf_counter() + seconds * len(cells)
+    while time.perf_counter() < deadline and all(t[0] < max_requests for t in totals.values()):
+        for cell in order:
+            _label, _size, path, accept = cell
+            cpu_before = server.worker_cpu()
+            start = time.perf_counter()
+            end = start + block
+            done = 0
+            while True:
+                status, _headers, _body = server.get(path, accept)
+                if status != 200:
+                    raise RuntimeError(f"GET {path} answered {status}")
+                done += 1
+                now = time.perf_counter()
+                if now >= end:
+                    break
+            cpu_after = server.worker_cpu()
+            entry = totals[cell]
+            entry[0] += done
+            entry[1] += now - start
+            entry[2] = None if entry[2] is None or cpu_before is None or cpu_after is None \
+                else entry[2] + cpu_after - cpu_before
+        order.reverse()
+    return {cell: (n / wall, None if cpu is None else cpu * 1000 / n) for cell, (n, wall, cpu) in totals.items()}
+
+
 def check_equivalent(server, size):
     """Both endpoints give the same document (apart from the top-level self link); returns facts."""
     s1, h1, ours = server.get(ours_path(size))
@@ -79,11 +113,13 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up per endpoint (default 1)")
     parser.add_argument("--max-requests", type=int, default=5000, help="cap per endpoint per round (default 5000)")
+    parser.add_argument("--turn", type=float, default=0.1,
+                        help="seconds of one endpoint's turn within a round, the endpoints alternating (default 0.1)")
     parser.add_argument("--sizes", default="20,100", help="page sizes (default 20,100)")
     parser.add_argument("--collections", type=int, default=100)
     parser.add_argument("--subjects", type=int, default=10, help="subjects per collection (default 10)")
     parser.add_argument("--panoptes", action="store_true", help="also measure ours in the Panoptes dialect")
-    parser.add_argument("--check", action="store_true", help=f"exit 1 if the ratio at the largest size < {TARGET}")
+    parser.add_argument("--check", action="store_true", help=f"exit 1 if the ratio at any size < {TARGET}")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -122,9 +158,9 @@ def main(argv=None):
                     group = [c for c in cells if c[1] == size]
                     if round_no % 2:
                         group.reverse()
-                    for label, _size, path, accept in group:
-                        results[(label, size)].append(measure(server, path, accept, args.duration,
-                                                              args.max_requests))
+                    measured = interleaved(server, group, args.duration, args.turn, args.max_requests)
+                    for cell in group:
+                        results[(cell[0], size)].append(measured[cell])
 
     def rates(key):
         return [rate for rate, _cpu in results[key]]
@@ -144,7 +180,8 @@ def main(argv=None):
     ratio_at = {}
     for size in sizes:
         ours, base = rates(("ours", size)), rates(("baseline", size))
-        ratio = statistics.median(ours) / statistics.median(base)
+        # rounds measure both endpoints in alternating turns: each round's ratio is a like-for-like reading
+        ratio = statistics.median(o / b for o, b in zip(ours, base))
         ratio_at[size] = ratio
         per_round = ", ".join(f"{o / b:.2f}" for o, b in zip(ours, base))
         c_ours, c_base = cpu_ms(("ours", size)), cpu_ms(("baseline", size))
@@ -155,10 +192,12 @@ def main(argv=None):
             pan = statistics.median(rates(("ours-panoptes", size)))
             line += f" | {pan:.1f} ({pan / statistics.median(base):.2f})"
         print(line)
-    largest = max(sizes)
-    verdict = "meets" if ratio_at[largest] >= TARGET else "is below"
-    print(f"\nratio at page size {largest}: {ratio_at[largest]:.2f}, which {verdict} the target of {TARGET}")
-    if args.check and ratio_at[largest] < TARGET:
+    below = [size for size in sizes if ratio_at[size] < TARGET]
+    figures = ", ".join(f"{ratio_at[size]:.2f} at page size {size}" for size in sizes)
+    verdict = (f"below the target of {TARGET} at page size {', '.join(map(str, below))}" if below
+               else f"meets the target of {TARGET} at every size")
+    print(f"\nratio {figures}: {verdict}")
+    if args.check and below:
         return 1
     return 0
 
