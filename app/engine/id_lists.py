@@ -12,8 +12,7 @@ import orjson
 from sqlalchemy import BigInteger, Boolean, String, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -34,38 +33,32 @@ class IdList(TypeDecorator):
         return orjson.dumps(list(value)).decode()
 
 
-class InIds(ColumnElement):
-    inherit_cache = True
+class _in_ids(FunctionElement):
+    """(column, ids parameter), written per database below."""
+
+    name = "in_ids"
     type = Boolean()
+    inherit_cache = True
     # a condition as it is, never compared with 1 where booleans are integers (which would stop SQLite
     # from searching the column's index)
     _is_implicitly_boolean = True
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
-                           ("ids", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, column, ids):
-        self.column = column
-        self.ids = ids
-
-    @property
-    def _from_objects(self):
-        return self.column._from_objects
 
 
-@compiles(InIds)
+@compiles(_in_ids)
 def _json_each(element, compiler, **kw):
-    return (f"{compiler.process(element.column, **kw)} IN "
-            f"(SELECT value FROM json_each({compiler.process(element.ids, **kw)}))")
+    column, ids = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} IN (SELECT value FROM json_each({ids}))"
 
 
-@compiles(InIds, "postgresql")
+@compiles(_in_ids, "postgresql")
 def _any_array(element, compiler, **kw):
-    return f"{compiler.process(element.column, **kw)} = ANY ({compiler.process(element.ids, **kw)})"
+    column, ids = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} = ANY ({ids})"
 
 
 def in_ids(column, ids):
     """``column`` is one of ``ids``: a parameter name (the list bound when the statement runs, for statements
     built once) or the ids themselves."""
     if isinstance(ids, str):
-        return InIds(column, bindparam(ids, type_=IdList()))
-    return InIds(column, bindparam(None, list(ids), type_=IdList(), unique=True))
+        return _in_ids(column, bindparam(ids, type_=IdList()))
+    return _in_ids(column, bindparam(None, list(ids), type_=IdList(), unique=True))

@@ -12,41 +12,35 @@ Only for reads that render rows; sorting, filtering and cursors use the column i
 """
 from sqlalchemy import Column, DateTime, String
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.sql.functions import FunctionElement
 
 
-class UtcText(ColumnElement):
-    inherit_cache = True
+class _utc_text(FunctionElement):
+    """(timestamp column), written per database below."""
+
+    name = "utc_text"
     type = String()
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, column):
-        self.column = column
-
-    @property
-    def _from_objects(self):
-        return self.column._from_objects
+    inherit_cache = True
 
 
-@compiles(UtcText)
+@compiles(_utc_text)
 def _sqlite_text(element, compiler, **kw):
-    column = compiler.process(element.column, **kw)
+    column = compiler.process(element.clauses, **kw)
     # a value stored without a fraction gets ".000"; one with a fraction keeps its first three digits
     return f"(substr({column}, 1, 10) || 'T' || substr({column} || '.000000', 12, 12) || 'Z')"
 
 
-@compiles(UtcText, "postgresql")
+@compiles(_utc_text, "postgresql")
 def _postgres_text(element, compiler, **kw):
-    column = compiler.process(element.column, **kw)
+    column = compiler.process(element.clauses, **kw)
     return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 
 def formatted_by_database(column):
-    """Whether a read selects ``column`` as ``UtcText``: a timestamp column of a table (an expression, such as
+    """Whether a read selects ``column`` as ``utc_text``: a timestamp column of a table (an expression, such as
     a sub-select, would be evaluated once per use in SQLite's text form, so it is formatted in Python)."""
     return isinstance(column, Column) and isinstance(column.type, DateTime)
 
 
 def utc_text(column):
-    return UtcText(column).label(column.key)
+    return _utc_text(column).label(column.key)
