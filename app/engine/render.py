@@ -22,7 +22,7 @@ def iso_utc(value):
 
 
 def _converter(field, column):
-    if isinstance(field, ma_fields.DateTime) and not formatted_by_database(column):
+    if isinstance(field, ma_fields.DateTime) and not formatted_by_database(field, column):
         return "iso_utc"
     return None
 

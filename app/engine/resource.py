@@ -112,7 +112,7 @@ class Resource:
         columns = [self.table.c.id, self.table.c.lock_version]
         for _name, field, column in self.attributes:
             if column is not None and not field.load_only:
-                columns.append(utc_text(column) if formatted_by_database(column) else column)
+                columns.append(utc_text(column) if formatted_by_database(field, column) else column)
         for relation in self.relations.values():
             if not relation.many:
                 columns.extend(relation.columns())

@@ -10,6 +10,7 @@ text directly:
 
 Only for reads that render rows; sorting, filtering and cursors use the column itself.
 """
+from marshmallow import fields as ma_fields
 from sqlalchemy import Column, DateTime, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -36,10 +37,11 @@ def _postgres_text(element, compiler, **kw):
     return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 
-def formatted_by_database(column):
-    """Whether a read selects ``column`` as ``utc_text``: a timestamp column of a table (an expression, such as
-    a sub-select, would be evaluated once per use in SQLite's text form, so it is formatted in Python)."""
-    return isinstance(column, Column) and isinstance(column.type, DateTime)
+def formatted_by_database(field, column):
+    """Whether a read selects the attribute ``field`` as ``utc_text``: a schema timestamp over a timestamp column
+    of a table (an expression, such as a sub-select, would be evaluated once per use in SQLite's text form, so
+    it is formatted in Python; any other field keeps the column's value)."""
+    return isinstance(field, ma_fields.DateTime) and isinstance(column, Column) and isinstance(column.type, DateTime)
 
 
 def utc_text(column):
